@@ -1,0 +1,34 @@
+//! lync-quickcall: open the EasyVista quick call for a Lync / Skype for Business contact,
+//! from a static page.
+//!
+//! Lync launches `index.html?contactId=%contact-id%`; the page, this crate compiled to
+//! WebAssembly, reads the contact, resolves it to an ITSM user id and sends the browser
+//! to the quick call. The crate is a pure core plus two thin edges:
+//!
+//! - core (plain Rust, tested natively): [`contact`] reads what Lync sends, [`query`]
+//!   the page's own URL, [`config`] validates `config.json`, [`directory`] maps contacts
+//!   to user ids, [`outcome`] decides between one quick call, a chooser and a fallback,
+//!   and [`target`] builds the URLs;
+//! - `web` (wasm32 only): reads `location`, fetches, renders and navigates;
+//! - the `lync-quickcall` command-line tool (native only), for administrators.
+
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod contact;
+pub mod directory;
+mod json;
+pub mod outcome;
+pub mod query;
+pub mod report;
+pub mod target;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod web;
+
+pub use config::{Config, ConfigError, Method, Profile};
+pub use contact::{Contact, ContactError, PhoneNumber, SipAddress};
+pub use directory::{Directory, DirectorySource, Lookup, PassThrough, Person};
+pub use outcome::{decide, resolve_all, Choice, Outcome, Resolution};
+pub use query::{PageQuery, QueryError};
+pub use target::{Target, TargetError};

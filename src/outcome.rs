@@ -1,0 +1,319 @@
+//! The decision: given the contacts, what the directory said of each, and the profile,
+//! go straight to one quick call, offer a chooser, or fall back.
+//!
+//! The policy, as in other "screen pop" integrations, never silently takes a first hit:
+//! - one contact, one person: straight to that person's quick call;
+//! - one contact, several people (a shared number, a duplicate address): the chooser;
+//! - one contact, nobody: the profile's unknown-contact page, or an error without one;
+//! - several contacts: the chooser, listing every person found and every contact not
+//!   found (leading to the unknown-contact page); when nobody at all was found, straight
+//!   to the unknown-contact page.
+
+use crate::config::Profile;
+use crate::contact::Contact;
+use crate::directory::{Directory, Lookup, Person};
+use crate::target::Target;
+
+/// The most entries the chooser shows (Zammad shows 20, Znuny 10).
+pub const MAX_CHOICES: usize = 20;
+
+/// One contact and what the directory said of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The contact.
+    pub contact: Contact,
+    /// The directory's answer.
+    pub lookup: Lookup,
+}
+
+/// Looks every contact up in `directory`.
+pub fn resolve_all(contacts: &[Contact], directory: &dyn Directory) -> Vec<Resolution> {
+    contacts
+        .iter()
+        .map(|c| Resolution {
+            contact: c.clone(),
+            lookup: directory.lookup(c),
+        })
+        .collect()
+}
+
+/// One line of the chooser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// What the technician reads: the person's name and id, or the contact.
+    pub label: String,
+    /// The contact this line comes from.
+    pub contact: Contact,
+    /// Where the line leads; `None` when it leads nowhere (unknown, no fallback).
+    pub target: Option<Target>,
+    /// A short remark (`not in the directory`, `matched by ...`).
+    pub note: String,
+}
+
+/// What the page does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go to this URL (a quick call, or the unknown-contact page).
+    Navigate {
+        /// Where.
+        target: Target,
+        /// Why, in a sentence (shown on dry runs).
+        reason: String,
+    },
+    /// Let the technician pick.
+    Choose {
+        /// The lines, at most [`MAX_CHOICES`].
+        choices: Vec<Choice>,
+        /// How many more were left out.
+        hidden: usize,
+    },
+    /// Nowhere to go: show the message (with a link to `fallback` when there is one).
+    Failed {
+        /// What went wrong, for the technician.
+        message: String,
+        /// A page that still helps, when there is one.
+        fallback: Option<Target>,
+    },
+}
+
+fn person_choice(profile: &Profile, contact: &Contact, p: &Person) -> Choice {
+    match profile.quick_call(&p.user_id) {
+        Ok(t) => Choice {
+            label: p.label(),
+            contact: contact.clone(),
+            target: Some(t),
+            note: p
+                .matched_by
+                .as_ref()
+                .map(|m| format!("matched by {m}"))
+                .unwrap_or_default(),
+        },
+        Err(e) => Choice {
+            label: p.label(),
+            contact: contact.clone(),
+            target: None,
+            note: e.to_string(),
+        },
+    }
+}
+
+/// Decides what to do with `resolutions` under `profile`.
+pub fn decide(profile: &Profile, resolutions: &[Resolution]) -> Outcome {
+    let unknown_target = profile.unknown_contact();
+    if let [only] = resolutions {
+        return match &only.lookup {
+            Lookup::Found(people) if people.len() == 1 => {
+                match profile.quick_call(&people[0].user_id) {
+                    Ok(target) => Outcome::Navigate {
+                        target,
+                        reason: format!(
+                            "{} is {}{}",
+                            only.contact,
+                            people[0].label(),
+                            people[0]
+                                .matched_by
+                                .as_ref()
+                                .map(|m| format!(", matched by {m}"))
+                                .unwrap_or_default()
+                        ),
+                    },
+                    Err(e) => Outcome::Failed {
+                        message: format!(
+                            "the directory entry for {} is unusable: {e}",
+                            only.contact
+                        ),
+                        fallback: unknown_target,
+                    },
+                }
+            }
+            Lookup::Found(people) => choose(
+                people
+                    .iter()
+                    .map(|p| person_choice(profile, &only.contact, p))
+                    .collect(),
+            ),
+            Lookup::Unknown => unknown(&only.contact.to_string(), unknown_target),
+        };
+    }
+    let mut choices = Vec::new();
+    for r in resolutions {
+        match &r.lookup {
+            Lookup::Found(people) => {
+                choices.extend(people.iter().map(|p| person_choice(profile, &r.contact, p)))
+            }
+            Lookup::Unknown => choices.push(Choice {
+                label: r.contact.to_string(),
+                contact: r.contact.clone(),
+                target: unknown_target.clone(),
+                note: "not in the directory".into(),
+            }),
+        }
+    }
+    let any_found = resolutions
+        .iter()
+        .any(|r| matches!(r.lookup, Lookup::Found(_)));
+    if !any_found {
+        let names: Vec<String> = resolutions.iter().map(|r| r.contact.to_string()).collect();
+        return unknown(&names.join(", "), unknown_target);
+    }
+    choose(choices)
+}
+
+fn choose(mut choices: Vec<Choice>) -> Outcome {
+    let hidden = choices.len().saturating_sub(MAX_CHOICES);
+    choices.truncate(MAX_CHOICES);
+    Outcome::Choose { choices, hidden }
+}
+
+fn unknown(who: &str, fallback: Option<Target>) -> Outcome {
+    match fallback {
+        Some(target) => Outcome::Navigate {
+            target,
+            reason: format!("{who}: not in the directory, opening the ITSM without a caller"),
+        },
+        None => Outcome::Failed {
+            message: format!("{who} is not in the directory, and this profile has no fallback_url"),
+            fallback: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::directory::PassThrough;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"itsm_url":"https://ev.example","default_profile":"sso","profiles":{
+                "sso":{"method":"sso"},
+                "tpl":{"method":"template","url":"https://itsm.example/c?e={userid}"}}}"#,
+        )
+        .unwrap()
+    }
+
+    fn contacts(s: &str) -> Vec<Contact> {
+        Contact::parse_list(s).unwrap()
+    }
+
+    fn person(id: &str, name: &str) -> Person {
+        Person {
+            user_id: id.into(),
+            display_name: Some(name.into()),
+            matched_by: Some("telephoneNumber".into()),
+        }
+    }
+
+    #[test]
+    fn one_contact_goes_straight_there() {
+        let c = config();
+        let r = resolve_all(&contacts("sip:John@x.com"), &PassThrough);
+        match decide(c.profile(None).unwrap(), &r) {
+            Outcome::Navigate { target, .. } => assert_eq!(
+                target.as_str(),
+                "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=john%40x.com"
+            ),
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_contact_falls_back_or_fails() {
+        let c = config();
+        let r = resolve_all(&contacts("tel:+331234"), &PassThrough);
+        match decide(c.profile(None).unwrap(), &r) {
+            Outcome::Navigate { target, .. } => {
+                assert_eq!(target.as_str(), "https://ev.example/sso_samlindex.php")
+            }
+            o => panic!("{o:?}"),
+        }
+        match decide(c.profile(Some("tpl")).unwrap(), &r) {
+            Outcome::Failed { message, fallback } => {
+                assert!(message.contains("tel:+331234"), "{message}");
+                assert_eq!(fallback, None);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn several_contacts_give_the_chooser() {
+        let c = config();
+        let r = resolve_all(
+            &contacts("Contacts=<sip:a@x.com>,<tel:1234;phone-context=y>,<sip:b@x.com>"),
+            &PassThrough,
+        );
+        match decide(c.profile(None).unwrap(), &r) {
+            Outcome::Choose { choices, hidden } => {
+                assert_eq!(hidden, 0);
+                let labels: Vec<_> = choices.iter().map(|c| c.label.as_str()).collect();
+                assert_eq!(labels, ["a@x.com", "tel:1234", "b@x.com"]);
+                assert_eq!(
+                    choices[2].target.as_ref().unwrap().as_str(),
+                    "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=b%40x.com"
+                );
+                assert_eq!(
+                    choices[1].target.as_ref().unwrap().as_str(),
+                    "https://ev.example/sso_samlindex.php"
+                );
+            }
+            o => panic!("{o:?}"),
+        }
+        // Several contacts, none known: straight to the unknown-contact page.
+        let r = resolve_all(&contacts("tel:1234,tel:5678"), &PassThrough);
+        assert!(matches!(
+            decide(c.profile(None).unwrap(), &r),
+            Outcome::Navigate { .. }
+        ));
+    }
+
+    #[test]
+    fn several_people_for_one_contact_give_the_chooser() {
+        let c = config();
+        let r = vec![Resolution {
+            contact: Contact::parse("tel:+33123456789").unwrap(),
+            lookup: Lookup::Found(vec![person("a@x.com", "Ann"), person("b@x.com", "Bob")]),
+        }];
+        match decide(c.profile(None).unwrap(), &r) {
+            Outcome::Choose { choices, .. } => {
+                assert_eq!(choices.len(), 2);
+                assert_eq!(choices[0].label, "Ann <a@x.com>");
+                assert_eq!(choices[1].note, "matched by telephoneNumber");
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn the_chooser_is_capped() {
+        let c = config();
+        let people = (0..25)
+            .map(|i| person(&format!("u{i}@x.com"), "U"))
+            .collect();
+        let r = vec![Resolution {
+            contact: Contact::parse("tel:+33123456789").unwrap(),
+            lookup: Lookup::Found(people),
+        }];
+        match decide(c.profile(None).unwrap(), &r) {
+            Outcome::Choose { choices, hidden } => {
+                assert_eq!(choices.len(), MAX_CHOICES);
+                assert_eq!(hidden, 5);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unusable_user_id_is_an_error_not_a_navigation() {
+        let c = config();
+        let r = vec![Resolution {
+            contact: Contact::parse("sip:a@x.com").unwrap(),
+            lookup: Lookup::Found(vec![person("bad\nid", "Bad")]),
+        }];
+        assert!(matches!(
+            decide(c.profile(None).unwrap(), &r),
+            Outcome::Failed { .. }
+        ));
+    }
+}

@@ -1,0 +1,374 @@
+//! The page's own query string: `contactId`, `userId`, `profile` and `dryrun`.
+//!
+//! Lync substitutes `%contact-id%` raw, so its value carries `=`, `;` and `,`, and
+//! Microsoft documents `;` as the separator before it
+//! (`?userId=%user-id%;contactId=%contact-id%`). Form decoding would also turn the `+`
+//! of `tel:+33...` or `john+it@contoso.com` into a space. So the query is split here by
+//! hand: `&` always separates parameters, `;` only when a parameter name this page
+//! knows follows it, and each value is percent-decoded exactly once, keeping `+`.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+
+use crate::contact::{printable, Contact, ContactError};
+
+/// The parameter names the page reads (compared case-insensitively).
+const KNOWN: [&str; 4] = ["contactid", "userid", "profile", "dryrun"];
+
+/// What the page was asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageQuery {
+    /// The contacts of the conversation, without the signed-in technician.
+    pub contacts: Vec<Contact>,
+    /// The signed-in technician (`userId`), when given and readable.
+    pub user: Option<Contact>,
+    /// The profile asked for with `profile=`.
+    pub profile: Option<String>,
+    /// `dryrun=1`: show the decision instead of navigating.
+    pub dry_run: bool,
+    /// Contacts that were dropped because they are the signed-in technician.
+    pub removed_self: bool,
+}
+
+/// Why the page's query could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// No `contactId` parameter.
+    MissingContact,
+    /// A parameter appears twice (a way to smuggle a second value past a check).
+    Duplicate {
+        /// The parameter name.
+        name: String,
+    },
+    /// A value is not valid percent-encoded UTF-8.
+    BadEncoding {
+        /// The parameter name.
+        name: String,
+    },
+    /// The `contactId` value is not a contact list.
+    Contact(ContactError),
+    /// The only contact left is the signed-in technician.
+    OnlySelf {
+        /// The technician's address.
+        user: String,
+    },
+    /// `profile=` names something that is not a profile name.
+    BadProfileName {
+        /// The value given.
+        value: String,
+    },
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::MissingContact => write!(
+                f,
+                "this link has no contactId: in the Lync registry, the Path must end with ?contactId=%contact-id%"
+            ),
+            QueryError::Duplicate { name } => {
+                write!(f, "the parameter '{name}' appears more than once in the link")
+            }
+            QueryError::BadEncoding { name } => {
+                write!(f, "the parameter '{name}' is not valid percent-encoded UTF-8")
+            }
+            QueryError::Contact(e) => write!(f, "{e}"),
+            QueryError::OnlySelf { user } => write!(
+                f,
+                "the only contact is you ({user}): right-click the caller, not yourself"
+            ),
+            QueryError::BadProfileName { value } => {
+                write!(f, "'{value}' is not a valid profile name")
+            }
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+impl From<ContactError> for QueryError {
+    fn from(e: ContactError) -> Self {
+        QueryError::Contact(e)
+    }
+}
+
+/// Splits a raw query string (with or without its leading `?`) into raw
+/// `(name, value)` pairs, names lowercased, values still percent-encoded.
+fn split_params(raw: &str) -> Vec<(String, &str)> {
+    let raw = raw.strip_prefix('?').unwrap_or(raw);
+    // Positions where a parameter starts: 0, after every '&', and after a ';' that is
+    // followed by a known name and '='.
+    let mut starts = vec![0usize];
+    let bytes = raw.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = i + 1;
+        if b == b'&' || (b == b';' && starts_known_param(&raw[next..])) {
+            starts.push(next);
+        }
+    }
+    let mut out = Vec::new();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(raw.len(), |&n| n - 1);
+        let part = &raw[start..end];
+        if part.is_empty() {
+            continue;
+        }
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        out.push((name.to_ascii_lowercase(), value));
+    }
+    out
+}
+
+fn starts_known_param(rest: &str) -> bool {
+    KNOWN.iter().any(|k| {
+        rest.get(..k.len() + 1)
+            .is_some_and(|head| head[..k.len()].eq_ignore_ascii_case(k) && head.ends_with('='))
+    })
+}
+
+fn decode(name: &str, value: &str) -> Result<String, QueryError> {
+    percent_decode_str(value)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| QueryError::BadEncoding {
+            name: name.to_string(),
+        })
+}
+
+impl PageQuery {
+    /// Reads the page's query string (`location.search`).
+    pub fn parse(raw: &str) -> Result<PageQuery, QueryError> {
+        let mut contact_raw = None;
+        let mut user_raw = None;
+        let mut profile = None;
+        let mut dry_run = false;
+        for (name, value) in split_params(raw) {
+            let slot = match name.as_str() {
+                "contactid" => &mut contact_raw,
+                "userid" => &mut user_raw,
+                "profile" => &mut profile,
+                "dryrun" => {
+                    let v = decode(&name, value)?;
+                    dry_run = matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+                    continue;
+                }
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(QueryError::Duplicate {
+                    name: original_name(&name).to_string(),
+                });
+            }
+            *slot = Some(decode(&name, value)?);
+        }
+        let contact_raw = contact_raw.ok_or(QueryError::MissingContact)?;
+        if let Some(p) = &profile {
+            let ok = !p.is_empty()
+                && p.len() <= 64
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !ok {
+                return Err(QueryError::BadProfileName {
+                    value: printable(p),
+                });
+            }
+        }
+        let all = Contact::parse_list(&contact_raw)?;
+        // The technician's own address is ignored if it cannot be read: it only ever
+        // serves to leave the technician out of the list.
+        let user = user_raw
+            .as_deref()
+            .and_then(|u| Contact::parse_list(u).ok())
+            .and_then(|mut v| (v.len() == 1).then(|| v.remove(0)));
+        let before = all.len();
+        let contacts: Vec<Contact> = all
+            .into_iter()
+            .filter(|c| Some(c) != user.as_ref())
+            .collect();
+        let removed_self = contacts.len() != before;
+        if contacts.is_empty() {
+            return Err(QueryError::OnlySelf {
+                user: user.map(|u| u.to_string()).unwrap_or_default(),
+            });
+        }
+        Ok(PageQuery {
+            contacts,
+            user,
+            profile,
+            dry_run,
+            removed_self,
+        })
+    }
+}
+
+fn original_name(lower: &str) -> &'static str {
+    match lower {
+        "contactid" => "contactId",
+        "userid" => "userId",
+        "profile" => "profile",
+        _ => "dryrun",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sip(s: &str) -> Contact {
+        Contact::parse(s).unwrap()
+    }
+
+    #[track_caller]
+    fn contacts(raw: &str) -> Vec<Contact> {
+        match PageQuery::parse(raw) {
+            Ok(q) => q.contacts,
+            Err(e) => panic!("{raw:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_lync_form_gives_the_same_contact() {
+        let john = vec![sip("sip:john.doe@contoso.com")];
+        for raw in [
+            // Raw, as Lync substitutes it; a browser encodes < and >.
+            "?contactId=Contacts=<sip:John.Doe@contoso.com>",
+            "?contactId=Contacts=%3Csip:John.Doe@contoso.com%3E",
+            // Fully percent-encoded.
+            "?contactId=Contacts%3D%3Csip%3AJohn.Doe%40contoso.com%3E",
+            "?contactid=Contacts%3d%3csip%3aJohn.Doe%40contoso.com%3e",
+            "?contactId=sip:john.doe@contoso.com",
+            "?contactId=SIP:john.doe@contoso.com",
+            "?contactId=sips:john.doe@contoso.com",
+            "?contactId=john.doe@contoso.com",
+            "?contactId=%20sip:john.doe@contoso.com%20",
+            "?contactId=sip:john.doe@contoso.com;transport=tls",
+            "?contactId=Contacts=<sip:john.doe@contoso.com;transport=tls>",
+            // Microsoft's documented form.
+            "?userId=sip:tech@contoso.com;contactId=Contacts=<sip:john.doe@contoso.com>",
+            "?userId=%3Csip:tech@contoso.com%3E;contactId=Contacts=%3Csip:john.doe@contoso.com%3E",
+            // A profile first, contactId last.
+            "?profile=sandbox&contactId=Contacts=<sip:john.doe@contoso.com>",
+            "?profile=sandbox;contactId=Contacts=<sip:john.doe@contoso.com>",
+            // Parameters after contactId still work.
+            "?contactId=Contacts=<sip:john.doe@contoso.com>&dryrun=1",
+            "contactId=sip:john.doe@contoso.com",
+        ] {
+            assert_eq!(contacts(raw), john, "{raw}");
+        }
+    }
+
+    #[test]
+    fn several_contacts_and_the_signed_in_user() {
+        let q = PageQuery::parse(
+            "?userId=sip:user0@fusion4.net;contactId=Contacts=<sip:user1@fusion4.net>,<tel:1234;phone-context=labda>,<sip:User0@fusion4.net>,<sip:user2@fusion4.net>",
+        )
+        .unwrap();
+        assert_eq!(
+            q.contacts,
+            vec![
+                sip("sip:user1@fusion4.net"),
+                sip("tel:1234"),
+                sip("sip:user2@fusion4.net")
+            ]
+        );
+        assert_eq!(q.user, Some(sip("sip:user0@fusion4.net")));
+        assert!(q.removed_self);
+        // Only the technician left: an error, not a quick call for oneself.
+        let e =
+            PageQuery::parse("?userId=sip:a@x.com;contactId=Contacts=<sip:A@x.com>").unwrap_err();
+        assert!(matches!(e, QueryError::OnlySelf { .. }), "{e:?}");
+        // An unreadable userId is ignored.
+        let q = PageQuery::parse("?userId=%user-id%;contactId=sip:a@x.com").unwrap();
+        assert_eq!(q.contacts, vec![sip("sip:a@x.com")]);
+        assert_eq!(q.user, None);
+    }
+
+    #[test]
+    fn plus_signs_survive() {
+        assert_eq!(
+            contacts("?contactId=tel:+33123456789"),
+            vec![sip("tel:+33123456789")]
+        );
+        assert_eq!(
+            contacts("?contactId=tel:+33%201%2023%2045%2067%2089"),
+            vec![sip("tel:+33123456789")]
+        );
+        assert_eq!(
+            contacts("?contactId=sip:john+it@contoso.com"),
+            vec![sip("sip:john+it@contoso.com")]
+        );
+    }
+
+    #[test]
+    fn profile_and_dry_run() {
+        let q = PageQuery::parse("?profile=db50004&dryrun=1&contactId=sip:a@x.com").unwrap();
+        assert_eq!(q.profile.as_deref(), Some("db50004"));
+        assert!(q.dry_run);
+        let q = PageQuery::parse("?dryrun=0&contactId=sip:a@x.com").unwrap();
+        assert!(!q.dry_run);
+        assert!(matches!(
+            PageQuery::parse("?profile=../x&contactId=sip:a@x.com"),
+            Err(QueryError::BadProfileName { .. })
+        ));
+    }
+
+    #[test]
+    fn hostile_queries() {
+        // Smuggling a second value.
+        assert!(matches!(
+            PageQuery::parse("?contactId=sip:a@x.com&contactId=sip:b@x.com"),
+            Err(QueryError::Duplicate { .. })
+        ));
+        assert!(matches!(
+            PageQuery::parse("?contactId=sip:a@x.com;contactId=sip:b@x.com"),
+            Err(QueryError::Duplicate { .. })
+        ));
+        // An encoded '&' stays inside the value, which then is not an address.
+        assert!(
+            PageQuery::parse("?contactId=sip:a@x.com%26url_requestor%3Devil@evil.com").is_err()
+        );
+        // Double encoding is decoded once, and what is left is not an address.
+        assert!(matches!(
+            PageQuery::parse("?contactId=Contacts%253D%253Csip%253Aa%2540x.com%253E"),
+            Err(QueryError::Contact(_))
+        ));
+        assert!(matches!(
+            PageQuery::parse("?contactId=sip%3Aa%2540x.com"),
+            Err(QueryError::Contact(_))
+        ));
+        // CR/LF, encoded.
+        assert!(matches!(
+            PageQuery::parse("?contactId=sip:a@x.com%0D%0ALocation:%20http://evil"),
+            Err(QueryError::Contact(ContactError::ControlCharacter { .. }))
+        ));
+        for raw in [
+            "?contactId=//evil.com",
+            "?contactId=/%5Cevil.com",
+            "?contactId=http:evil.com",
+            "?contactId=javascript:alert(1)",
+            "?contactId=https://evil.com/@x.com",
+        ] {
+            assert!(
+                matches!(PageQuery::parse(raw), Err(QueryError::Contact(_))),
+                "{raw}"
+            );
+        }
+        assert!(matches!(
+            PageQuery::parse("?contactId=%FF%FE"),
+            Err(QueryError::BadEncoding { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_contact() {
+        for raw in ["", "?", "?profile=x", "?contactId=", "?contactId=Contacts="] {
+            assert!(PageQuery::parse(raw).is_err(), "{raw}");
+        }
+        assert_eq!(
+            PageQuery::parse("?profile=x").unwrap_err(),
+            QueryError::MissingContact
+        );
+    }
+}

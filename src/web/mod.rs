@@ -1,0 +1,135 @@
+//! The browser glue: read `location`, fetch `config.json`, resolve, then navigate,
+//! show the chooser, or explain what is wrong. Everything it decides comes from the
+//! core; this module only does the I/O. It must not panic (a panic poisons the module),
+//! and if it does anyway the panic hook still renders a message.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod dom;
+mod fetch;
+pub(crate) mod json;
+
+use wasm_bindgen::prelude::*;
+
+use crate::config::Config;
+use crate::directory::{DirectorySource, PassThrough};
+use crate::outcome::{decide, resolve_all, Outcome};
+use crate::query::PageQuery;
+use crate::report;
+use crate::target::Target;
+
+/// An error the page shows: a message, and a link that still helps when there is one.
+pub(crate) struct PageError {
+    message: String,
+    fallback: Option<Target>,
+}
+
+impl<E: std::fmt::Display> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError {
+            message: e.to_string(),
+            fallback: None,
+        }
+    }
+}
+
+/// A readable description of a thrown JavaScript value.
+pub(crate) fn describe(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Installs a panic hook that renders the panic as the page's error message.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("the page stopped on an internal error: {info}");
+        web_sys::console::error_1(&JsValue::from_str(&message));
+        dom::show_error(&message, None);
+    }));
+}
+
+/// Entry point, called by `main.js` once the module is instantiated.
+#[wasm_bindgen]
+pub async fn run() {
+    install_panic_hook();
+    if let Err(e) = run_page().await {
+        dom::show_error(&e.message, e.fallback.as_ref());
+    }
+}
+
+/// Triggers a panic, so that tests can check the panic hook renders it.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = "__panicForTest")]
+pub fn panic_for_test() {
+    install_panic_hook();
+    #[allow(clippy::panic)]
+    {
+        panic!("deliberate test panic")
+    }
+}
+
+async fn run_page() -> Result<(), PageError> {
+    let window = web_sys::window().ok_or("no window")?;
+    let location = window.location();
+    let search = location.search().map_err(|e| describe(&e))?;
+    let config_text = fetch::text("config.json").await?;
+    let config = Config::from_json(&config_text)?;
+    let query = match PageQuery::parse(&search) {
+        Ok(q) => q,
+        Err(e) => {
+            let fallback = config.profile(None).ok().and_then(|p| p.unknown_contact());
+            return Err(PageError {
+                message: e.to_string(),
+                fallback,
+            });
+        }
+    };
+    let profile = config.profile(query.profile.as_deref())?;
+    let (source, resolutions) = match &config.directory {
+        DirectorySource::None => (
+            "none (the SIP address is the user id)",
+            resolve_all(&query.contacts, &PassThrough),
+        ),
+    };
+    let outcome = decide(profile, &resolutions);
+    if query.dry_run {
+        dom::show_dry_run(&report::dry_run(
+            &query,
+            profile,
+            source,
+            &resolutions,
+            &outcome,
+        ));
+        return Ok(());
+    }
+    match outcome {
+        Outcome::Navigate { target, .. } => navigate(&config, &location, &target),
+        Outcome::Choose { choices, hidden } => {
+            dom::show_chooser(&choices, hidden);
+            Ok(())
+        }
+        Outcome::Failed { message, fallback } => Err(PageError { message, fallback }),
+    }
+}
+
+/// `location.replace`, so that Back does not bounce through this page, and only to a
+/// configured origin.
+fn navigate(
+    config: &Config,
+    location: &web_sys::Location,
+    target: &Target,
+) -> Result<(), PageError> {
+    if !config.allows(target.url()) {
+        return Err(format!("refusing to open {target}: it is not on a configured ITSM").into());
+    }
+    dom::show_working(&format!(
+        "Opening {}…",
+        target.url().host_str().unwrap_or("the ITSM")
+    ));
+    location
+        .replace(target.as_str())
+        .map_err(|e| describe(&e))?;
+    Ok(())
+}
