@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use url::Url;
 
@@ -119,8 +120,10 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+// Unknown fields are collected (`flatten`) rather than refused by serde: the
+// browser's decoder (serde-wasm-bindgen) skips them silently under
+// `deny_unknown_fields`, and collecting them lets the error name the field's path.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConfig {
     itsm_url: Option<String>,
     fallback_url: Option<String>,
@@ -128,10 +131,11 @@ struct RawConfig {
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
     directory: Option<crate::directory::RawDirectory>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawProfile {
     method: String,
     #[serde(default)]
@@ -140,6 +144,26 @@ struct RawProfile {
     url: Option<String>,
     itsm_url: Option<String>,
     fallback_url: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// Refuses the first of `unknown` fields found at `path` (`""` for the top level).
+pub(crate) fn no_unknown_fields(
+    path: &str,
+    unknown: &BTreeMap<String, IgnoredAny>,
+    known: &[&str],
+) -> Result<(), ConfigError> {
+    match unknown.keys().next() {
+        None => Ok(()),
+        Some(name) => Err(ConfigError::field(
+            format!("{path}{}", printable(name)),
+            format!(
+                "is not a known field (the known ones are: {})",
+                known.join(", ")
+            ),
+        )),
+    }
 }
 
 /// Parses an absolute `http:`/`https:` URL without credentials, for field `field`.
@@ -200,6 +224,17 @@ impl Config {
     }
 
     fn from_raw(raw: RawConfig) -> Result<Config, ConfigError> {
+        no_unknown_fields(
+            "",
+            &raw.unknown,
+            &[
+                "itsm_url",
+                "fallback_url",
+                "default_profile",
+                "profiles",
+                "directory",
+            ],
+        )?;
         let itsm = raw
             .itsm_url
             .as_deref()
@@ -225,6 +260,18 @@ impl Config {
                     "a profile name may only use letters, digits, '-', '_' and '.'",
                 ));
             }
+            no_unknown_fields(
+                &format!("profiles.{name}."),
+                &p.unknown,
+                &[
+                    "method",
+                    "sandbox",
+                    "link",
+                    "url",
+                    "itsm_url",
+                    "fallback_url",
+                ],
+            )?;
             let p_itsm = match &p.itsm_url {
                 Some(v) => Some(base_url(&at("itsm_url"), v)?),
                 None => itsm.clone(),
@@ -374,6 +421,9 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     pub(crate) const EXAMPLE: &str = include_str!("../www/config.json");
 
@@ -510,12 +560,15 @@ mod tests {
             Config::from_json("{"),
             Err(ConfigError::Json { .. })
         ));
-        assert!(matches!(
-            Config::from_json(
-                r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbx":true}}}"#
-            ),
-            Err(ConfigError::Json { .. })
-        ));
+        let (field, problem) = field_error(
+            r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbx":true}}}"#,
+        );
+        assert_eq!(field, "profiles.p.sandbx");
+        assert!(problem.contains("sandbox"), "{problem}");
+        let (field, _) = field_error(
+            r#"{"itsm_url":"https://x.com","itsm":"x","profiles":{"p":{"method":"sso"}}}"#,
+        );
+        assert_eq!(field, "itsm");
         // A UTF-8 BOM, as Notepad writes it, is fine.
         let with_bom = format!("\u{feff}{EXAMPLE}");
         assert!(Config::from_json(&with_bom).is_ok());

@@ -423,6 +423,9 @@ fn split_list(s: &str) -> Option<Vec<&str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sip(s: &str) -> Contact {
         Contact::Sip(SipAddress(s.to_string()))

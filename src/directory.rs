@@ -102,6 +102,9 @@ impl Directory for PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn pass_through() {

@@ -181,6 +181,9 @@ fn unknown(who: &str, fallback: Option<Target>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use crate::config::Config;
     use crate::directory::PassThrough;
 

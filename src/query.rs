@@ -215,6 +215,9 @@ fn original_name(lower: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn sip(s: &str) -> Contact {
         Contact::parse(s).unwrap()

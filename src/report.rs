@@ -87,6 +87,9 @@ pub fn dry_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The same tests run in headless Chromium under `cargo xtask test`.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use crate::{decide, resolve_all, Config, PassThrough};
 
     #[test]

@@ -74,9 +74,37 @@ async fn run_page() -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let search = location.search().map_err(|e| describe(&e))?;
-    let config_text = fetch::text("config.json").await?;
+    match prepare(&search, "config.json").await? {
+        Step::Go(target) => {
+            dom::show_working(&format!(
+                "Opening {}…",
+                target.url().host_str().unwrap_or("the ITSM")
+            ));
+            // `replace`, so that Back does not bounce through this page.
+            location
+                .replace(target.as_str())
+                .map_err(|e| describe(&e))?;
+            Ok(())
+        }
+        Step::Shown => Ok(()),
+    }
+}
+
+/// What is left to do once the page has decided.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Navigate there (already checked to be on a configured origin).
+    Go(Target),
+    /// The chooser or the dry-run report is on screen; nothing more to do.
+    Shown,
+}
+
+/// Reads `search`, loads the configuration from `config_url`, resolves the contacts
+/// and decides. Renders the chooser or dry-run report itself; returns where to go.
+pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, PageError> {
+    let config_text = fetch::text(config_url).await?;
     let config = Config::from_json(&config_text)?;
-    let query = match PageQuery::parse(&search) {
+    let query = match PageQuery::parse(search) {
         Ok(q) => q,
         Err(e) => {
             let fallback = config.profile(None).ok().and_then(|p| p.unknown_contact());
@@ -102,34 +130,20 @@ async fn run_page() -> Result<(), PageError> {
             &resolutions,
             &outcome,
         ));
-        return Ok(());
+        return Ok(Step::Shown);
     }
     match outcome {
-        Outcome::Navigate { target, .. } => navigate(&config, &location, &target),
+        Outcome::Navigate { target, .. } if config.allows(target.url()) => Ok(Step::Go(target)),
+        Outcome::Navigate { target, .. } => Err(PageError::from(format!(
+            "refusing to open {target}: it is not on a configured ITSM"
+        ))),
         Outcome::Choose { choices, hidden } => {
             dom::show_chooser(&choices, hidden);
-            Ok(())
+            Ok(Step::Shown)
         }
         Outcome::Failed { message, fallback } => Err(PageError { message, fallback }),
     }
 }
 
-/// `location.replace`, so that Back does not bounce through this page, and only to a
-/// configured origin.
-fn navigate(
-    config: &Config,
-    location: &web_sys::Location,
-    target: &Target,
-) -> Result<(), PageError> {
-    if !config.allows(target.url()) {
-        return Err(format!("refusing to open {target}: it is not on a configured ITSM").into());
-    }
-    dom::show_working(&format!(
-        "Opening {}…",
-        target.url().host_str().unwrap_or("the ITSM")
-    ));
-    location
-        .replace(target.as_str())
-        .map_err(|e| describe(&e))?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! Browser tests of the glue, run by `wasm-bindgen-test` in headless Chromium:
+//! `JSON.parse` + `serde-wasm-bindgen` decoding, `fetch`, the whole decision from a
+//! query string, and what each state renders into `#status`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+use web_sys::Element;
+
+use super::{dom, prepare, PageError, Step};
+use crate::config::{Config, ConfigError};
+use crate::outcome::Choice;
+use crate::Contact;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CONFIG: &str = r#"{
+  "itsm_url": "https://ev.example",
+  "default_profile": "production",
+  "profiles": {
+    "production": { "method": "sso" },
+    "db50004": { "method": "autoconnect",
+                 "link": "https://ev.example/autoconnect_mail.php?field1=5C0F&field2=&field4=%7B90D5%7D&field5=ViewDialog&field6=morley" },
+    "tpl": { "method": "template", "url": "https://itsm.example/cti.do?e={userid}" }
+  },
+  "directory": { "source": "none" }
+}"#;
+
+/// A `data:` URL serving `json`, so `fetch` runs for real without a file.
+fn data_url(json: &str) -> String {
+    format!(
+        "data:application/json;charset=utf-8,{}",
+        utf8_percent_encode(json, NON_ALPHANUMERIC)
+    )
+}
+
+/// The `#status` element, created when the test page has none.
+fn status() -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    if let Some(el) = doc.get_element_by_id("status") {
+        return el;
+    }
+    let el = doc.create_element("main").unwrap();
+    el.set_id("status");
+    doc.body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+fn state() -> String {
+    status().get_attribute("data-state").unwrap_or_default()
+}
+
+fn links() -> Vec<(String, String)> {
+    let list = status().query_selector_all("a").unwrap();
+    (0..list.length())
+        .map(|i| {
+            let a: Element = wasm_bindgen::JsCast::dyn_into(list.item(i).unwrap()).unwrap();
+            (a.get_attribute("href").unwrap(), a.text_content().unwrap())
+        })
+        .collect()
+}
+
+async fn go(search: &str) -> Result<Step, PageError> {
+    status();
+    prepare(search, &data_url(CONFIG)).await
+}
+
+#[test]
+fn config_decodes_through_json_parse() {
+    let c = Config::from_json(CONFIG).unwrap();
+    assert_eq!(c.default_profile, "production");
+    assert_eq!(c.profiles.len(), 3);
+    // Unknown fields and wrong types are still refused by the browser decoder.
+    match Config::from_json(
+        r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbx":true}}}"#,
+    ) {
+        Err(ConfigError::Field { field, .. }) => assert_eq!(field, "profiles.p.sandbx"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        Config::from_json(
+            r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbox":"yes"}}}"#
+        ),
+        Err(ConfigError::Json { .. })
+    ));
+    assert!(matches!(
+        Config::from_json("{nope"),
+        Err(ConfigError::Json { .. })
+    ));
+    match Config::from_json(r#"{"itsm_url":"ftp://x","profiles":{"p":{"method":"sso"}}}"#) {
+        Err(ConfigError::Field { field, .. }) => assert_eq!(field, "itsm_url"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+async fn one_contact_goes_to_the_quick_call() {
+    match go("?contactId=Contacts=%3Csip:John.Doe@contoso.com%3E").await {
+        Ok(Step::Go(t)) => assert_eq!(
+            t.as_str(),
+            "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"
+        ),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => panic!("{}", e.message),
+    }
+    match go("?profile=db50004&contactId=sip:a@b.com").await {
+        Ok(Step::Go(t)) => assert_eq!(
+            t.as_str(),
+            "https://ev.example/autoconnect_mail.php?field1=5C0F&field2=&field4=%7B90D5%7D&field5=ViewDialog&field6=a%40b.com"
+        ),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => panic!("{}", e.message),
+    }
+}
+
+#[test]
+async fn several_contacts_render_the_chooser() {
+    let step =
+        go("?contactId=Contacts=<sip:a@x.com>,<tel:1234;phone-context=y>,<sip:b@x.com>").await;
+    assert!(matches!(step, Ok(Step::Shown)));
+    assert_eq!(state(), "choose");
+    let hrefs: Vec<String> = links().into_iter().map(|(h, _)| h).collect();
+    assert_eq!(
+        hrefs,
+        [
+            "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=a%40x.com",
+            "https://ev.example/sso_samlindex.php",
+            "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=b%40x.com",
+        ]
+    );
+}
+
+#[test]
+async fn dry_run_renders_the_target_without_navigating() {
+    let step = go("?contactId=sip:a@x.com&dryrun=1").await;
+    assert!(matches!(step, Ok(Step::Shown)));
+    assert_eq!(state(), "done");
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let target = doc.get_element_by_id("target").unwrap();
+    assert_eq!(
+        target.text_content().unwrap(),
+        "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=a%40x.com"
+    );
+}
+
+#[test]
+async fn errors_carry_a_message_and_a_fallback() {
+    let Err(e) = go("?contactId=javascript:alert(1)").await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("javascript:alert(1)"), "{}", e.message);
+    assert_eq!(
+        e.fallback.as_ref().map(|t| t.as_str()),
+        Some("https://ev.example/sso_samlindex.php")
+    );
+    let Err(e) = go("?profile=tpl&contactId=tel:+331234").await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("not in the directory"), "{}", e.message);
+    assert!(e.fallback.is_none());
+    let Err(e) = go("?profile=nope&contactId=sip:a@x.com").await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("nope"), "{}", e.message);
+}
+
+#[test]
+async fn a_missing_or_broken_config_is_explained() {
+    let Err(e) = prepare("?contactId=sip:a@x.com", "no-such-config.json").await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("no-such-config.json"), "{}", e.message);
+    assert!(e.message.contains("404"), "{}", e.message);
+    let bad = data_url(r#"{"itsm_url":"ftp://x","profiles":{"p":{"method":"sso"}}}"#);
+    let Err(e) = prepare("?contactId=sip:a@x.com", &bad).await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("itsm_url"), "{}", e.message);
+}
+
+#[test]
+fn error_state_is_text_only_with_its_fallback_link() {
+    let c = Config::from_json(CONFIG).unwrap();
+    let fallback = c.profile(None).unwrap().unknown_contact();
+    dom::show_error("<img src=x onerror=alert(1)>", fallback.as_ref());
+    assert_eq!(state(), "error");
+    let el = status();
+    assert!(el.query_selector("img").unwrap().is_none());
+    assert!(el
+        .text_content()
+        .unwrap()
+        .contains("<img src=x onerror=alert(1)>"));
+    assert_eq!(links()[0].0, "https://ev.example/sso_samlindex.php");
+}
+
+#[test]
+fn chooser_labels_are_text() {
+    let c = Config::from_json(CONFIG).unwrap();
+    let p = c.profile(None).unwrap();
+    let choice = Choice {
+        label: "<b>Eve</b>".into(),
+        contact: Contact::parse("sip:eve@x.com").unwrap(),
+        target: Some(p.quick_call("eve@x.com").unwrap()),
+        note: String::new(),
+    };
+    dom::show_chooser(&[choice], 3);
+    assert_eq!(state(), "choose");
+    assert!(status().query_selector("b").unwrap().is_none());
+    assert_eq!(links()[0].1, "<b>Eve</b>");
+    assert!(status()
+        .text_content()
+        .unwrap()
+        .contains("3 more not shown"));
+}
