@@ -1,1 +1,203 @@
-fn main() {}
+//! `cargo xtask`: this repository's automation, written in Rust (matklad's cargo-xtask
+//! pattern, as in rust-analyzer). The alias in `.cargo/config.toml` runs this crate.
+//!
+//! ```text
+//! cargo xtask install-tools      the wasm target, wasm-bindgen-cli, Chromium, wasm-opt
+//! cargo xtask dist [--out DIR]   build the deployable directory (default: dist/)
+//! cargo xtask demo [--port N]    serve the page and a mock ITSM, print links to click
+//! cargo xtask test               every test: native, wasm in Chromium, end-to-end
+//! cargo xtask e2e                only the end-to-end suite (after a dist build)
+//! cargo xtask bench              size and time-to-redirect budgets
+//! ```
+//!
+//! Each command installs what it needs first (see [`tools`]) and runs from the
+//! repository root.
+
+mod bench;
+mod cmd;
+mod demo;
+mod dist;
+mod e2e;
+mod serve;
+mod test;
+mod tools;
+mod wasm;
+mod webdriver;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  install-tools      install what is missing: the wasm32-unknown-unknown target,
+                     wasm-bindgen-cli (the version in Cargo.lock), chromium,
+                     chromium-driver and binaryen (apt-get)
+  dist [--out DIR]   build the deployable directory (default: dist/)
+  demo [--port N]    serve the page on 127.0.0.1:N (default 8080) with a mock ITSM
+  test               run every test: cargo test, wasm tests in Chromium, end-to-end
+  e2e                build dist into target/e2e-dist and run the end-to-end suite
+  bench              check the size and time-to-redirect budgets
+";
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    InstallTools,
+    Dist { out: Option<PathBuf> },
+    Demo { port: u16 },
+    Test,
+    E2e,
+    Bench,
+    Help,
+}
+
+/// Parses the arguments after `cargo xtask`.
+fn parse(args: &[String]) -> Result<Task> {
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => return Ok(Task::Help),
+    };
+    // `--name value` or `--name=value`, each allowed once.
+    let mut options: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = &rest[i];
+        let Some(name) = arg.strip_prefix("--") else {
+            bail!("unexpected argument '{arg}'\n\n{USAGE}");
+        };
+        let (name, value) = match name.split_once('=') {
+            Some((n, v)) => (n.to_string(), v.to_string()),
+            None => {
+                i += 1;
+                let v = rest
+                    .get(i)
+                    .with_context(|| format!("--{name} needs a value"))?;
+                (name.to_string(), v.clone())
+            }
+        };
+        if options.iter().any(|(n, _)| *n == name) {
+            bail!("--{name} is given twice");
+        }
+        options.push((name, value));
+        i += 1;
+    }
+    let allowed: &[&str] = match command {
+        "dist" => &["out"],
+        "demo" => &["port"],
+        _ => &[],
+    };
+    if let Some((name, _)) = options.iter().find(|(n, _)| !allowed.contains(&n.as_str())) {
+        bail!("`{command}` takes no --{name} option\n\n{USAGE}");
+    }
+    let option = |name: &str| {
+        options
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    Ok(match command {
+        "install-tools" => Task::InstallTools,
+        "dist" => Task::Dist {
+            out: option("out").map(PathBuf::from),
+        },
+        "demo" => Task::Demo {
+            port: match option("port") {
+                Some(p) => p
+                    .parse()
+                    .with_context(|| format!("--port {p}: not a port number"))?,
+                None => demo::DEFAULT_PORT,
+            },
+        },
+        "test" => Task::Test,
+        "e2e" => Task::E2e,
+        "bench" => Task::Bench,
+        "help" | "--help" | "-h" => Task::Help,
+        other => bail!("unknown command '{other}'\n\n{USAGE}"),
+    })
+}
+
+fn run(task: Task) -> Result<()> {
+    // Relative paths given on the command line are relative to where it was typed.
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = cmd::project_root();
+    std::env::set_current_dir(&root)
+        .with_context(|| format!("cannot change to {}", root.display()))?;
+    match task {
+        Task::InstallTools => tools::install_all(),
+        Task::Dist { out } => {
+            let out = out.map_or_else(|| root.join("dist"), |o| cwd.join(o));
+            dist::run(&out).map(drop)
+        }
+        Task::Demo { port } => demo::run(port),
+        Task::Test => test::run_all(),
+        Task::E2e => test::run_e2e(),
+        Task::Bench => bench::run(),
+        Task::Help => {
+            print!("{USAGE}");
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args).and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_commands() {
+        for (line, task) in [
+            ("", Task::Help),
+            ("install-tools", Task::InstallTools),
+            ("dist", Task::Dist { out: None }),
+            (
+                "dist --out /tmp/d",
+                Task::Dist {
+                    out: Some("/tmp/d".into()),
+                },
+            ),
+            (
+                "dist --out=d",
+                Task::Dist {
+                    out: Some("d".into()),
+                },
+            ),
+            ("demo", Task::Demo { port: 8080 }),
+            ("demo --port 9000", Task::Demo { port: 9000 }),
+            ("test", Task::Test),
+            ("e2e", Task::E2e),
+            ("bench", Task::Bench),
+        ] {
+            assert_eq!(parse(&args(line)).unwrap(), task, "{line}");
+        }
+        for bad in [
+            "nope",
+            "dist --port 1",
+            "dist --out",
+            "dist --out a --out b",
+            "demo --port x",
+            "demo --port 70000",
+            "test extra",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+    }
+}

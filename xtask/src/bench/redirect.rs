@@ -1,0 +1,276 @@
+//! Time to redirect: how long after a technician clicks does the browser reach the
+//! ITSM, for this page and for the least a redirect page could be.
+//!
+//! # Method
+//!
+//! Every timestamp is taken by this process, on one monotonic clock ([`Instant`]), so
+//! no browser clock is involved (the page could not report its own end anyway: it is
+//! gone once the browser has left it). Two figures per load:
+//!
+//! - *navigate -> ITSM*, the budgeted one: from just before the WebDriver navigate
+//!   command is sent to the moment the mock ITSM's server thread reads the quick call
+//!   request. It covers everything the technician waits for: loading `index.html` and
+//!   its scripts, compiling and instantiating the module, fetching `config.json`,
+//!   deciding, and the request to the ITSM; plus a constant overhead (the command
+//!   reaching ChromeDriver and Chromium, starting the navigation), the same for both
+//!   pages, which makes the ratio somewhat kinder than the pages alone.
+//! - *page request -> ITSM*: from the static server reading the request for the page
+//!   itself to the quick call request, which leaves that overhead out and shows what
+//!   the page's own work costs.
+//!
+//! Before each load the browser goes to `about:blank`, so the previous page is gone
+//! before `t0`, and the two pages alternate load by load, so that whatever else the
+//! machine is doing weighs on both alike. Warm runs follow one unmeasured priming load
+//! of each; cold runs empty the HTTP cache (CDP `Network.clearBrowserCache`) before
+//! each load, and the server's log is checked to confirm the module was downloaded
+//! every time.
+//!
+//! The baseline, `baseline.html` and `baseline-<hash>.js`, is written into the served
+//! copy. It does what any redirect page must: read `contactId` from `location.search`
+//! with a regular expression, strip `Contacts=<sip:` and `>`, fetch `config.json` as our
+//! page does, and `location.replace` to the same quick call URL. It is served by the
+//! same server with the same headers, and its script is content-hashed like ours, so
+//! both are cached alike.
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+
+use super::{ms, percentile, Verdict};
+use crate::dist::{hashed_name, Dist};
+use crate::e2e;
+use crate::serve::{MockItsm, StaticServer};
+use crate::webdriver::Browser;
+
+/// Measured loads per page and cache state.
+const LOADS: usize = 20;
+
+/// The warm-cache budget: our median at most this many times the baseline's.
+const MAX_RATIO: f64 = 2.0;
+
+/// The link under test, as Lync sends it.
+const QUERY: &str = "?contactId=Contacts=<sip:John.Doe@contoso.com>";
+
+/// Where both pages must send the browser.
+const TARGET: &str = "/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com";
+
+/// The baseline's script.
+const BASELINE_JS: &str = r#"// The least a redirect page can do: read contactId, fetch config.json, go.
+(function () {
+  'use strict';
+  var m = /(?:^\?|[&;])contactId=([^&]*)/i.exec(location.search);
+  var contact = decodeURIComponent(m ? m[1] : '')
+    .replace(/^Contacts=/i, '').replace(/^<?sips?:/i, '').replace(/>$/, '')
+    .toLowerCase();
+  fetch('config.json', { cache: 'no-cache' })
+    .then(function (r) { return r.json(); })
+    .then(function (c) {
+      location.replace(c.itsm_url.replace(/\/$/, '') +
+        '/sso_samlindexlync.php?do_quickcall=1&url_requestor=' + encodeURIComponent(contact));
+    });
+})();
+"#;
+
+/// The baseline's page, loading `script`.
+fn baseline_html(script: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Baseline redirect</title>\n</head>\n<body>\n<main id=\"status\" data-state=\"working\"><p>Opening the quick call…</p></main>\n<script src=\"{script}\"></script>\n</body>\n</html>\n"
+    )
+}
+
+/// One load: from the navigate command, and from the page's own request, to the
+/// quick call request.
+#[derive(Clone)]
+struct Sample {
+    total: Duration,
+    in_page: Duration,
+    /// Every request of the load, from the page request: (offset, what).
+    waterfall: Vec<(Duration, String)>,
+}
+
+/// One page's samples.
+struct Series {
+    page: &'static str,
+    warm: Vec<Sample>,
+    cold: Vec<Sample>,
+}
+
+/// Loads `path` once and times it (see the module documentation).
+fn time_one(browser: &Browser, mock: &MockItsm, site: &StaticServer, path: &str) -> Result<Sample> {
+    browser.goto("about:blank")?;
+    let mark = mock.count();
+    let served = site.hits().len();
+    let t0 = Instant::now();
+    browser.goto(&format!("{}{path}", site.origin()))?;
+    let arrival = browser.wait_for(Duration::from_secs(10), "the quick call request", |_| {
+        Ok(mock.landings()[mark..]
+            .iter()
+            .find(|l| l.target == TARGET)
+            .map(|l| l.at))
+    })?;
+    ensure!(
+        mock.landings()[mark..].iter().all(|l| l.target == TARGET),
+        "{path} sent unexpected requests to the ITSM"
+    );
+    let page = path.split('?').next().unwrap_or(path);
+    let requested = site.hits()[served..]
+        .iter()
+        .find(|h| h.url.split('?').next() == Some(page))
+        .map(|h| h.at)
+        .with_context(|| format!("the server never saw a request for {page}"))?;
+    let mut waterfall: Vec<(Duration, String)> = site.hits()[served..]
+        .iter()
+        .map(|h| (h.at, format!("page  {} {}", h.status, h.url)))
+        .chain(
+            mock.landings()[mark..]
+                .iter()
+                .map(|l| (l.at, format!("ITSM      {}", l.target))),
+        )
+        .map(|(at, what)| (at.saturating_duration_since(requested), what))
+        .collect();
+    waterfall.sort();
+    Ok(Sample {
+        total: arrival.saturating_duration_since(t0),
+        in_page: arrival.saturating_duration_since(requested),
+        waterfall,
+    })
+}
+
+/// How many times `name` was served with 200 since `mark`.
+fn downloads(site: &StaticServer, mark: usize, name: &str) -> usize {
+    site.hits()[mark..]
+        .iter()
+        .filter(|h| h.status == 200 && h.url.split('?').next() == Some(&format!("/{name}")))
+        .count()
+}
+
+/// Measures both pages, warm and cold, and prints the figures.
+pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
+    let script = hashed_name("baseline.js", BASELINE_JS.as_bytes());
+    fs::write(dist.dir.join(&script), BASELINE_JS)?;
+    fs::write(dist.dir.join("baseline.html"), baseline_html(&script))?;
+    let wasm = dist
+        .files
+        .iter()
+        .map(|f| f.name.clone())
+        .find(|n| n.ends_with(".wasm"))
+        .context("the distribution has no .wasm file")?;
+
+    let mock = MockItsm::start(0)?;
+    let site = StaticServer::start(&dist.dir, 0)?;
+    site.set_config(&e2e::config(&mock.origin()));
+    let browser = Browser::start().context("cannot start headless Chromium")?;
+    println!(
+        "{LOADS} loads per page and cache state; page on {}, mock ITSM on {}",
+        site.origin(),
+        mock.origin()
+    );
+
+    // The two pages alternate, load by load, so that whatever else the machine is
+    // doing weighs on both alike.
+    let pages = [
+        ("lync-quickcall", format!("/index.html{QUERY}")),
+        ("baseline", format!("/baseline.html{QUERY}")),
+    ];
+    let mut series: Vec<Series> = pages
+        .iter()
+        .map(|(page, _)| Series {
+            page,
+            warm: Vec::new(),
+            cold: Vec::new(),
+        })
+        .collect();
+    for (_, path) in &pages {
+        time_one(&browser, &mock, &site, path)?; // priming
+    }
+    let mark = site.hits().len();
+    for _ in 0..LOADS {
+        for (s, (_, path)) in series.iter_mut().zip(&pages) {
+            s.warm.push(time_one(&browser, &mock, &site, path)?);
+        }
+    }
+    let n = downloads(&site, mark, &wasm);
+    println!("warm loads downloaded the module {n} times (cached: expect 0)");
+    let mark = site.hits().len();
+    for _ in 0..LOADS {
+        for (s, (_, path)) in series.iter_mut().zip(&pages) {
+            browser.clear_cache()?;
+            s.cold.push(time_one(&browser, &mock, &site, path)?);
+        }
+    }
+    let n = downloads(&site, mark, &wasm);
+    println!("cold loads downloaded the module {n} times (expect {LOADS})");
+    if n != LOADS {
+        bail!("the cache was not emptied before every cold load ({n} of {LOADS} downloads)");
+    }
+
+    println!("\nOne load of each, request by request (time since the page request):");
+    for s in &series {
+        for (cache, samples) in [("warm", &s.warm), ("cold", &s.cold)] {
+            let Some(last) = samples.last() else { continue };
+            println!("{} ({cache}):", s.page);
+            for (offset, what) in &last.waterfall {
+                println!("  {:>9}  {what}", ms(*offset));
+            }
+        }
+    }
+    let stat = |samples: &[Sample], pick: fn(&Sample) -> Duration, p: f64| {
+        percentile(&samples.iter().map(pick).collect::<Vec<_>>(), p)
+    };
+    let total = |s: &Sample| s.total;
+    let in_page = |s: &Sample| s.in_page;
+    println!(
+        "\n{:<16} {:<8} {:>26} {:>26}",
+        "page", "cache", "navigate -> ITSM", "page request -> ITSM"
+    );
+    println!(
+        "{:<16} {:<8} {:>13}{:>13} {:>13}{:>13}",
+        "", "", "median", "p90", "median", "p90"
+    );
+    for s in &series {
+        for (cache, samples) in [("warm", &s.warm), ("cold", &s.cold)] {
+            println!(
+                "{:<16} {:<8} {:>13}{:>13} {:>13}{:>13}",
+                s.page,
+                cache,
+                ms(stat(samples, total, 50.0)),
+                ms(stat(samples, total, 90.0)),
+                ms(stat(samples, in_page, 50.0)),
+                ms(stat(samples, in_page, 90.0)),
+            );
+        }
+    }
+    let ratio = |ours: Duration, base: Duration| {
+        if base.is_zero() {
+            f64::INFINITY
+        } else {
+            ours.as_secs_f64() / base.as_secs_f64()
+        }
+    };
+    let (ours, base) = (&series[0], &series[1]);
+    let warm_ours = stat(&ours.warm, total, 50.0);
+    let warm_base = stat(&base.warm, total, 50.0);
+    let warm = ratio(warm_ours, warm_base);
+    let cold = ratio(stat(&ours.cold, total, 50.0), stat(&base.cold, total, 50.0));
+    let warm_page = ratio(
+        stat(&ours.warm, in_page, 50.0),
+        stat(&base.warm, in_page, 50.0),
+    );
+    let cold_page = ratio(
+        stat(&ours.cold, in_page, 50.0),
+        stat(&base.cold, in_page, 50.0),
+    );
+    println!(
+        "ours / baseline (medians): warm {warm:.2}x ({warm_page:.2}x in page), cold {cold:.2}x ({cold_page:.2}x in page)"
+    );
+    Ok(vec![Verdict {
+        name: "time to redirect, warm cache".into(),
+        pass: warm <= MAX_RATIO,
+        detail: format!(
+            "median {} vs baseline {} = {warm:.2}x, budget {MAX_RATIO}x (cold: {cold:.2}x, not budgeted)",
+            ms(warm_ours),
+            ms(warm_base),
+        ),
+    }])
+}

@@ -1,0 +1,67 @@
+//! Bytes on the wire: every file of the distribution, raw and gzipped (level 9, what a
+//! server with static compression sends), and the total of what the page loads
+//! (`index.html`, style, `boot.js`, `main.js`, glue, module, `config.json`) against the
+//! budget.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use super::Verdict;
+use crate::dist::Dist;
+
+/// What the page may transfer, gzipped, in bytes (150 KB).
+pub const BUDGET: u64 = 150_000;
+
+/// The gzip (level 9) size of `bytes`.
+pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::new(9));
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len() as u64)
+}
+
+/// Prints the table and returns the transfer budget's verdict.
+pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
+    println!(
+        "{:<42} {:>10} {:>10}",
+        "file (* loaded by the page)", "raw", "gzip -9"
+    );
+    let (mut raw_total, mut gz_total) = (0, 0);
+    for f in &dist.files {
+        let path = dist.dir.join(&f.name);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let gz = gzip_len(&bytes)?;
+        let mark = if f.loaded_by_page { "*" } else { " " };
+        println!("{mark} {:<40} {:>10} {:>10}", f.name, bytes.len(), gz);
+        if f.loaded_by_page {
+            raw_total += bytes.len() as u64;
+            gz_total += gz;
+        }
+    }
+    println!(
+        "  {:<40} {:>10} {:>10}",
+        "total loaded by the page", raw_total, gz_total
+    );
+    Ok(vec![Verdict {
+        name: "transfer size".into(),
+        pass: gz_total <= BUDGET,
+        detail: format!(
+            "{gz_total} bytes gzipped ({raw_total} raw) for everything the page loads, budget {BUDGET}"
+        ),
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_shrinks_repetition() {
+        let text = "lync ".repeat(1000);
+        let gz = gzip_len(text.as_bytes()).unwrap();
+        assert!(gz > 18 && gz < 100, "{gz}");
+    }
+}

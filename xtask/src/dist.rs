@@ -1,0 +1,450 @@
+//! `cargo xtask dist [--out DIR]`: the directory an administrator copies to the web
+//! server.
+//!
+//! 1. `cargo build --release --lib --target wasm32-unknown-unknown -p lync-quickcall`
+//!    (only the page's crate: never `--workspace` for wasm);
+//! 2. `wasm-bindgen --target web --no-typescript --remove-name-section` into
+//!    `target/wasm-bindgen/` (the name section, only read by debuggers, is a third of
+//!    the module);
+//! 3. `wasm-opt -Oz` on the module, with the features rustc emits enabled (Debian's
+//!    binaryen 108 rejects them otherwise). Without `wasm-opt`, when it fails, or when
+//!    its output does not export the same things (see [`crate::wasm`]): a warning, and
+//!    the unoptimised module;
+//! 4. the files of `www/`, with content-hashed names for everything the page loads
+//!    except `index.html` and `config.json`, which keep their names (Lync links point at
+//!    the first, administrators edit the second). Each reference is rewritten bottom-up,
+//!    module, glue, `main.js`, then `index.html`, so that every hash covers the final
+//!    bytes of its file, references included: a hashed file can be cached forever.
+//!
+//! ```text
+//! dist/
+//!   index.html  config.json  web.config
+//!   boot-<hash>.js  main-<hash>.js  style-<hash>.css
+//!   lync_quickcall-<hash>.js  lync_quickcall_bg-<hash>.wasm
+//!   directory/            (copied from www/directory/ when present)
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::cmd::{self, project_root, target_dir};
+use crate::tools::{self, WASM_TARGET};
+use crate::wasm;
+
+/// The page crate's library name, as wasm-bindgen names its output.
+const LIB: &str = "lync_quickcall";
+
+/// The features rustc enables by default for wasm32 that `wasm-opt` must accept.
+const WASM_OPT_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Files of `www/` that the page needs; anything else there is reported.
+const WWW_FILES: [&str; 6] = [
+    "index.html",
+    "main.js",
+    "boot.js",
+    "style.css",
+    "config.json",
+    "web.config",
+];
+
+/// A built distribution directory.
+pub struct Dist {
+    /// Where it is.
+    pub dir: PathBuf,
+    /// Its files, in the order written.
+    pub files: Vec<DistFile>,
+}
+
+/// One file of a [`Dist`].
+pub struct DistFile {
+    /// The path relative to the dist directory, with `/` separators.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether the page loads it (as opposed to `web.config` or directory data).
+    pub loaded_by_page: bool,
+}
+
+/// Installs what is missing, builds, and writes the distribution into `out`.
+pub fn run(out: &Path) -> Result<Dist> {
+    tools::for_dist()?;
+    let (glue, wasm) = build()?;
+    let dist = write(out, &project_root().join("www"), &glue, &wasm)?;
+    println!("dist: {}", dist.dir.display());
+    for f in &dist.files {
+        println!("  {:<40} {:>9} bytes", f.name, f.size);
+    }
+    Ok(dist)
+}
+
+/// Builds the module and its glue; returns the glue text and the module bytes.
+fn build() -> Result<(String, Vec<u8>)> {
+    cmd::run(cmd::cargo().args([
+        "build",
+        "--release",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "lync-quickcall",
+    ]))?;
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join("release")
+        .join(format!("{LIB}.wasm"));
+    let out = target_dir().join("wasm-bindgen");
+    if out.exists() {
+        fs::remove_dir_all(&out).with_context(|| format!("cannot remove {}", out.display()))?;
+    }
+    cmd::run(
+        Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--remove-name-section",
+            ])
+            .arg("--out-dir")
+            .arg(&out)
+            .arg(&wasm),
+    )?;
+    let bg = out.join(format!("{LIB}_bg.wasm"));
+    optimise(&bg);
+    let glue_path = out.join(format!("{LIB}.js"));
+    let glue = fs::read_to_string(&glue_path)
+        .with_context(|| format!("cannot read {}", glue_path.display()))?;
+    let bytes = fs::read(&bg).with_context(|| format!("cannot read {}", bg.display()))?;
+    Ok((glue, bytes))
+}
+
+/// Runs `wasm-opt -Oz` on `wasm` in place; when it is missing, fails, or hands back a
+/// module whose exports differ (see [`crate::wasm`]), warns and keeps the file.
+fn optimise(wasm: &Path) {
+    if cmd::which("wasm-opt").is_none() {
+        eprintln!("warning: wasm-opt not found; keeping the unoptimised module");
+        return;
+    }
+    let optimised = wasm.with_extension("opt.wasm");
+    let result = cmd::run(
+        Command::new("wasm-opt")
+            .arg("-Oz")
+            .args(WASM_OPT_FEATURES)
+            .arg(wasm)
+            .arg("-o")
+            .arg(&optimised),
+    )
+    .and_then(|()| {
+        let before = fs::read(wasm)?;
+        let after = fs::read(&optimised)?;
+        let (want, got) = (wasm::exports(&before)?, wasm::exports(&after)?);
+        if want != got {
+            let changed: Vec<String> = got
+                .iter()
+                .filter(|e| !want.contains(e))
+                .map(|e| format!("{} is now a {}", e.name, e.kind))
+                .chain(
+                    want.iter()
+                        .filter(|e| !got.iter().any(|g| g.name == e.name))
+                        .map(|e| format!("{} is gone", e.name)),
+                )
+                .collect();
+            bail!(
+                "wasm-opt changed the module's exports ({}): binaryen 108 mis-maps table exports when a module has two tables",
+                changed.join(", ")
+            );
+        }
+        fs::rename(&optimised, wasm)?;
+        println!("wasm-opt: {} -> {} bytes", before.len(), after.len());
+        Ok(())
+    });
+    if let Err(e) = result {
+        eprintln!("warning: {e:#}; keeping the unoptimised module");
+        let _ = fs::remove_file(&optimised);
+    }
+}
+
+/// `stem-<first 10 hex digits of SHA-256(content)>.ext`.
+pub fn hashed_name(name: &str, content: &[u8]) -> String {
+    let digest = Sha256::digest(content);
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}-{hex}.{ext}"),
+        None => format!("{name}-{hex}"),
+    }
+}
+
+/// Replaces every reference to the file `name` in `text` by `new`, and counts them.
+/// An occurrence is a reference when it is a whole file name: preceded by a quote or
+/// `/`, and followed by a quote, `?` or `#`.
+pub fn replace_reference(text: &str, name: &str, new: &str) -> (String, usize) {
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    let mut last = 0;
+    for (at, _) in text.match_indices(name) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        let whole = matches!(before, Some('"' | '\'' | '/'))
+            && matches!(after, Some('"' | '\'' | '?' | '#'));
+        if whole {
+            out.push_str(&text[last..at]);
+            out.push_str(new);
+            last = at + name.len();
+            count += 1;
+        }
+    }
+    out.push_str(&text[last..]);
+    (out, count)
+}
+
+/// Rewrites the references `renames` (old name, new name) in `text`, the file `file`;
+/// every old name must be referenced at least once, else the page would load a file
+/// that is not deployed.
+fn rewrite(file: &str, text: &str, renames: &[(&str, &str)]) -> Result<String> {
+    let mut text = text.to_string();
+    for (old, new) in renames {
+        let (next, count) = replace_reference(&text, old, new);
+        if count == 0 {
+            bail!("{file} no longer references {old}: update xtask/src/dist.rs");
+        }
+        text = next;
+    }
+    Ok(text)
+}
+
+/// Refuses to delete `out` unless it is empty or looks like an earlier dist.
+fn clear(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let root = project_root();
+    if out == root || root.starts_with(out) || out == root.join("www") {
+        bail!("refusing to use {} as the output directory", out.display());
+    }
+    let empty = fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .next()
+        .is_none();
+    if !empty && !out.join("index.html").is_file() {
+        bail!(
+            "refusing to delete {}: it is not empty and has no index.html (not an earlier dist)",
+            out.display()
+        );
+    }
+    fs::remove_dir_all(out).with_context(|| format!("cannot remove {}", out.display()))
+}
+
+/// Writes the distribution into `out` from the `www` directory, the glue and the module.
+fn write(out: &Path, www: &Path, glue: &str, wasm: &[u8]) -> Result<Dist> {
+    clear(out)?;
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let read = |name: &str| {
+        let path = www.join(name);
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let mut files = Vec::new();
+    let mut put = |name: &str, content: &[u8], loaded_by_page: bool| -> Result<()> {
+        let path = out.join(name);
+        fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
+        files.push(DistFile {
+            name: name.to_string(),
+            size: content.len() as u64,
+            loaded_by_page,
+        });
+        Ok(())
+    };
+
+    let wasm_name = hashed_name(&format!("{LIB}_bg.wasm"), wasm);
+    // The glue names the module only as a default for `init()`; main.js passes its own.
+    let (glue, _) = replace_reference(glue, &format!("{LIB}_bg.wasm"), &wasm_name);
+    let glue_name = hashed_name(&format!("{LIB}.js"), glue.as_bytes());
+    let main = rewrite(
+        "www/main.js",
+        &read("main.js")?,
+        &[
+            (&format!("{LIB}.js"), &glue_name),
+            (&format!("{LIB}_bg.wasm"), &wasm_name),
+        ],
+    )?;
+    let main_name = hashed_name("main.js", main.as_bytes());
+    let boot = read("boot.js")?;
+    let boot_name = hashed_name("boot.js", boot.as_bytes());
+    let style = read("style.css")?;
+    let style_name = hashed_name("style.css", style.as_bytes());
+    let index = rewrite(
+        "www/index.html",
+        &read("index.html")?,
+        &[
+            ("style.css", &style_name),
+            (&format!("{LIB}.js"), &glue_name),
+            ("boot.js", &boot_name),
+            ("main.js", &main_name),
+        ],
+    )?;
+    // A `<link rel="preload">` of the module, should index.html get one.
+    let (index, _) = replace_reference(&index, &format!("{LIB}_bg.wasm"), &wasm_name);
+
+    put("index.html", index.as_bytes(), true)?;
+    put(&style_name, style.as_bytes(), true)?;
+    put(&boot_name, boot.as_bytes(), true)?;
+    put(&main_name, main.as_bytes(), true)?;
+    put(&glue_name, glue.as_bytes(), true)?;
+    put(&wasm_name, wasm, true)?;
+    put("config.json", read("config.json")?.as_bytes(), true)?;
+    put("web.config", read("web.config")?.as_bytes(), false)?;
+
+    let directory = www.join("directory");
+    if directory.is_dir() {
+        cmd::copy_dir(&directory, &out.join("directory"))?;
+        for entry in walk(&out.join("directory"))? {
+            let size = fs::metadata(&entry)?.len();
+            let name = entry
+                .strip_prefix(out)
+                .unwrap_or(&entry)
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push(DistFile {
+                name,
+                size,
+                loaded_by_page: false,
+            });
+        }
+    }
+    for entry in fs::read_dir(www).with_context(|| format!("cannot read {}", www.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !WWW_FILES.contains(&name.as_str()) && name != "directory" {
+            eprintln!(
+                "warning: www/{name} is not part of the distribution (see xtask/src/dist.rs)"
+            );
+        }
+    }
+    Ok(Dist {
+        dir: out.to_path_buf(),
+        files,
+    })
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(walk(&path)?);
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names() {
+        // SHA-256("") = e3b0c44298fc1c149afbf4c8996fb924...
+        assert_eq!(hashed_name("main.js", b""), "main-e3b0c44298.js");
+        assert_eq!(
+            hashed_name("lync_quickcall_bg.wasm", b""),
+            "lync_quickcall_bg-e3b0c44298.wasm"
+        );
+        assert_ne!(hashed_name("a.js", b"1"), hashed_name("a.js", b"2"));
+    }
+
+    #[test]
+    fn only_whole_references_are_rewritten() {
+        for (text, name, expected, count) in [
+            (
+                "import init from './lync_quickcall.js';",
+                "lync_quickcall.js",
+                "import init from './X';",
+                1,
+            ),
+            (
+                r#"<script src="main.js"></script><script src="xmain.js">"#,
+                "main.js",
+                r#"<script src="X"></script><script src="xmain.js">"#,
+                1,
+            ),
+            (
+                "new URL('lync_quickcall_bg.wasm', import.meta.url); // lync_quickcall_bg.wasm",
+                "lync_quickcall_bg.wasm",
+                "new URL('X', import.meta.url); // lync_quickcall_bg.wasm",
+                1,
+            ),
+            ("href=\"style.css?v=1\"", "style.css", "href=\"X?v=1\"", 1),
+            ("nothing here", "main.js", "nothing here", 0),
+        ] {
+            assert_eq!(
+                replace_reference(text, name, "X"),
+                (expected.to_string(), count),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn writes_a_consistent_dist() {
+        let tmp = cmd::TempDir::new("dist-test").unwrap();
+        let out = tmp.path().join("dist");
+        let dist = write(
+            &out,
+            &project_root().join("www"),
+            "x = new URL('lync_quickcall_bg.wasm', import.meta.url);",
+            b"\0asm",
+        )
+        .unwrap();
+        let index = fs::read_to_string(out.join("index.html")).unwrap();
+        for f in dist.files.iter().filter(|f| f.loaded_by_page) {
+            let content = fs::read(out.join(&f.name)).unwrap();
+            assert_eq!(content.len() as u64, f.size);
+            if f.name != "index.html" && f.name != "config.json" {
+                // The name's hash is the hash of the final content.
+                let (stem, _) = f.name.rsplit_once('-').unwrap();
+                let ext = f.name.rsplit_once('.').unwrap().1;
+                assert_eq!(hashed_name(&format!("{stem}.{ext}"), &content), f.name);
+            }
+        }
+        let glue = &dist
+            .files
+            .iter()
+            .find(|f| f.name.starts_with("lync_quickcall-"))
+            .unwrap()
+            .name;
+        assert!(index.contains(glue), "{index}");
+        let main = dist
+            .files
+            .iter()
+            .find(|f| f.name.starts_with("main-"))
+            .unwrap();
+        assert!(index.contains(&main.name));
+        let main_js = fs::read_to_string(out.join(&main.name)).unwrap();
+        assert!(main_js.contains(glue));
+        assert!(!main_js.contains("lync_quickcall_bg.wasm"));
+        // A second run replaces the first; a foreign directory is not deleted.
+        write(&out, &project_root().join("www"), "", b"").unwrap();
+        fs::create_dir_all(tmp.path().join("foreign")).unwrap();
+        fs::write(tmp.path().join("foreign/keep.txt"), "x").unwrap();
+        assert!(write(
+            &tmp.path().join("foreign"),
+            &project_root().join("www"),
+            "",
+            b""
+        )
+        .is_err());
+        assert!(tmp.path().join("foreign/keep.txt").exists());
+    }
+}

@@ -1,0 +1,105 @@
+//! `cargo xtask test` and `cargo xtask e2e`: the test stages, in order, stopping at the
+//! first failure.
+//!
+//! 1. `cargo test --workspace`: the core's unit tests (natively) and this crate's;
+//! 2. `cargo test --target wasm32-unknown-unknown -p lync-quickcall`: the same crate's
+//!    tests compiled to WebAssembly and run by `wasm-bindgen-test-runner` (the runner
+//!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver;
+//! 3. `cargo xtask dist` into `target/e2e-dist`;
+//! 4. the end-to-end suite ([`crate::e2e`]) against that build.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::cmd::{self, project_root, target_dir};
+use crate::tools::{self, WASM_TARGET};
+use crate::{dist, e2e};
+
+/// A named stage.
+type Stage = (&'static str, fn() -> Result<()>);
+
+/// Runs every stage (`cargo xtask test`).
+pub fn run_all() -> Result<()> {
+    tools::for_browser()?;
+    run_stages(&[
+        ("native tests: cargo test --workspace", native),
+        ("wasm tests in headless Chromium", wasm),
+        ("dist build into target/e2e-dist", e2e_dist),
+        ("end-to-end suite", end_to_end),
+    ])
+}
+
+/// Builds the distribution and runs the end-to-end suite (`cargo xtask e2e`).
+pub fn run_e2e() -> Result<()> {
+    tools::for_browser()?;
+    run_stages(&[
+        ("dist build into target/e2e-dist", e2e_dist),
+        ("end-to-end suite", end_to_end),
+    ])
+}
+
+fn run_stages(stages: &[Stage]) -> Result<()> {
+    let n = stages.len();
+    for (i, (name, stage)) in stages.iter().enumerate() {
+        println!("\n==> [{}/{n}] {name}", i + 1);
+        stage().with_context(|| format!("stage {}/{n} ({name}) failed", i + 1))?;
+    }
+    println!("\n==> all {n} stages passed");
+    Ok(())
+}
+
+fn native() -> Result<()> {
+    cmd::run(cmd::cargo().args(["test", "--workspace"]))
+}
+
+/// The capabilities file for `wasm-bindgen-test-runner`: `webdriver.json` at the root,
+/// with `goog:chromeOptions.binary` added when `$CHROME_BIN` is set. The runner reads
+/// it, appends its own `headless`, `disable-dev-shm-usage` and `no-sandbox` arguments
+/// and asks ChromeDriver for a session.
+fn webdriver_json() -> Result<PathBuf> {
+    let path = project_root().join("webdriver.json");
+    if std::env::var_os("CHROME_BIN").is_none() {
+        return Ok(path);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut caps: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    caps.get_mut("goog:chromeOptions")
+        .and_then(serde_json::Value::as_object_mut)
+        .with_context(|| format!("{} has no goog:chromeOptions object", path.display()))?
+        .insert(
+            "binary".into(),
+            tools::chrome_bin().to_string_lossy().into(),
+        );
+    let out = target_dir().join("xtask");
+    std::fs::create_dir_all(&out)?;
+    let out = out.join("webdriver.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&caps)?)?;
+    Ok(out)
+}
+
+fn wasm() -> Result<()> {
+    let mut test = cmd::cargo();
+    test.args(["test", "--target", WASM_TARGET, "-p", "lync-quickcall"])
+        .env("CHROMEDRIVER", tools::chromedriver_bin())
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+        // Test binaries without `wasm_bindgen_test_configure!(run_in_browser)` would
+        // otherwise run in Node.js.
+        .env("WASM_BINDGEN_USE_BROWSER", "1")
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver_json()?);
+    cmd::run(&mut test)
+}
+
+fn e2e_dir() -> PathBuf {
+    target_dir().join("e2e-dist")
+}
+
+fn e2e_dist() -> Result<()> {
+    dist::run(&e2e_dir()).map(drop)
+}
+
+fn end_to_end() -> Result<()> {
+    e2e::run(&e2e_dir())
+}
