@@ -245,9 +245,11 @@ impl PhoneNumber {
 
     /// Normalises a phone number as written in a directory or a `tel:` URI body:
     /// drops visual separators (space, `-`, `.`, `(`, `)`), keeps a leading `+`, and
-    /// accepts 2 to 15 digits (E.164's limit). A leading `00` international prefix is
-    /// NOT rewritten to `+`: national and prefixed formats depend on a dial plan, so they
-    /// are compared as written (digits only).
+    /// accepts 2 to 15 digits (E.164's limit). In an international number, a `(0)`
+    /// group (`+33 (0)1 23 45 67 89`, the usual way directories note the national trunk
+    /// prefix) is dropped, as dialling from abroad drops it. A leading `00`
+    /// international prefix is NOT rewritten to `+`: national and prefixed formats
+    /// depend on a dial plan, so they are compared as written (digits only).
     pub fn normalize(s: &str) -> Result<PhoneNumber, ContactError> {
         let bad = || ContactError::NotAPhoneNumber {
             value: printable(s),
@@ -256,6 +258,13 @@ impl PhoneNumber {
         let (plus, rest) = match t.strip_prefix('+') {
             Some(r) => (true, r),
             None => (false, t),
+        };
+        let without_trunk;
+        let rest = if plus && rest.contains("(0)") {
+            without_trunk = rest.replacen("(0)", "", 1);
+            without_trunk.as_str()
+        } else {
+            rest
         };
         let mut digits = String::with_capacity(16);
         for c in rest.chars() {
@@ -500,6 +509,23 @@ mod tests {
         );
         check("TEL:+1-(425)-555-0100", &[tel("+14255550100")]);
         check("tel:1234;phone-context=labda", &[tel("1234")]);
+        // The trunk prefix noted "(0)" in international numbers is not dialled.
+        check("tel:+33 (0)1 23 45 67 89", &[tel("+33123456789")]);
+        check("tel:+44 (0)20 7946 0000", &[tel("+442079460000")]);
+        // In a national number, "(0)" is an ordinary digit.
+        check("tel:(0)1 23 45 67 89", &[tel("0123456789")]);
+        for same in [
+            "+33 1 23 45 67 89",
+            "+33123456789",
+            "+33 (0)1 23 45 67 89",
+            "+33-1-23-45-67-89",
+        ] {
+            assert_eq!(
+                PhoneNumber::normalize(same).unwrap(),
+                PhoneNumber("+33123456789".into()),
+                "{same}"
+            );
+        }
         assert!(matches!(
             reject("tel:+33abc"),
             ContactError::NotAPhoneNumber { .. }

@@ -10,6 +10,10 @@
 //!   to user ids, [`outcome`] decides between one quick call, a chooser and a fallback,
 //!   and [`target`] builds the URLs;
 //! - `web` (wasm32 only): reads `location`, fetches, renders and navigates;
+//! - [`signed`] verifies Ed25519-signed files and [`published`] reads (and, natively,
+//!   writes) the signed directory export;
+//! - `adexport` (native only) reads Active Directory exports (CSV, LDIF) for the export
+//!   tool;
 //! - the `lync-quickcall` command-line tool (native only), for administrators.
 
 #![forbid(unsafe_code)]
@@ -19,9 +23,14 @@ pub mod contact;
 pub mod directory;
 mod json;
 pub mod outcome;
+pub mod published;
 pub mod query;
 pub mod report;
+pub mod signed;
 pub mod target;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod adexport;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod web;
@@ -30,5 +39,7 @@ pub use config::{Config, ConfigError, Method, Profile};
 pub use contact::{Contact, ContactError, PhoneNumber, SipAddress};
 pub use directory::{Directory, DirectorySource, Lookup, PassThrough, Person};
 pub use outcome::{decide, resolve_all, Choice, Outcome, Resolution};
+pub use published::{DirectoryError, ExportDirectory, ShardRef, VerifiedManifest, VerifiedShard};
 pub use query::{PageQuery, QueryError};
+pub use signed::{PublicKey, SignedError, TrustedKeys};
 pub use target::{Target, TargetError};

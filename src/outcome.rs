@@ -182,10 +182,10 @@ fn unknown(who: &str, fallback: Option<Target>) -> Outcome {
 mod tests {
     use super::*;
     // The same tests run in headless Chromium under `cargo xtask test`.
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
     use crate::config::Config;
     use crate::directory::PassThrough;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn config() -> Config {
         Config::from_json(

@@ -88,9 +88,9 @@ pub fn dry_run(
 mod tests {
     use super::*;
     // The same tests run in headless Chromium under `cargo xtask test`.
+    use crate::{decide, resolve_all, Config, PassThrough};
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use crate::{decide, resolve_all, Config, PassThrough};
 
     #[test]
     fn report_names_the_target() {

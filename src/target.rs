@@ -237,9 +237,9 @@ fn join(base: &Url, page: &str) -> Url {
 mod tests {
     use super::*;
     // The same tests run in headless Chromium under `cargo xtask test`.
+    use crate::config::Config;
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use crate::config::Config;
 
     const LINK: &str = "https://companyname.easyvista.com/autoconnect_mail.php?field1=5C0F051E580F056F19&field2=&field4=%7B90D54E77-40A5-4F0F-8029-5A7A05F5814D%7D&field5=ViewDialog&field6=morley";
 

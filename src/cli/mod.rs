@@ -1,9 +1,13 @@
 //! Command-line parsing and dispatch; each command lives in its own module.
 
+mod check_config;
+mod export;
+mod keygen;
+mod synthetic;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// lync-quickcall: administer an EasyVista quick call page for Lync / Skype for Business.
@@ -16,18 +20,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a config.json and print what each profile does.
+    /// Check a config.json and print what each profile does; with a directory export,
+    /// verify the export found beside it.
     CheckConfig {
         /// The config.json to check.
         path: PathBuf,
     },
+    /// Create the key pair that signs directory exports.
+    ///
+    /// Writes the secret key to a new file (never overwriting one) readable only by
+    /// you, and prints the public key as config.json takes it. Keep the secret key on
+    /// the machine that runs the export, never on the web server. On Windows the file
+    /// inherits the permissions of its folder: create it in a folder only the account
+    /// that runs the export can read.
+    Keygen(keygen::Args),
+    /// Turn an Active Directory export (CSV from Export-Csv, or LDIF from ldapsearch)
+    /// into the signed directory the page reads.
+    Export(export::Args),
+    /// Write a synthetic Active Directory CSV export, for tests and benchmarks.
+    #[command(hide = true)]
+    Synthetic(synthetic::Args),
 }
 
 /// Runs the tool; errors are printed as `error: ...` with their causes, exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::CheckConfig { path } => check_config(&path),
+        Command::CheckConfig { path } => check_config::run(&path),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Synthetic(args) => synthetic::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,27 +60,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let config = lync_quickcall::Config::from_json(&text)
-        .with_context(|| format!("{} is not usable", path.display()))?;
-    println!("{}: OK", path.display());
-    for (name, profile) in &config.profiles {
-        let example = profile
-            .quick_call("john.doe@contoso.com")
-            .map(|t| t.to_string())
-            .unwrap_or_else(|e| e.to_string());
-        let default = if *name == config.default_profile {
-            " (default)"
-        } else {
-            ""
-        };
-        println!("  profile {name}{default}: john.doe@contoso.com -> {example}");
-        match profile.unknown_contact() {
-            Some(t) => println!("    unknown contact -> {t}"),
-            None => println!("    unknown contact -> error page (no fallback_url)"),
-        }
+/// The current time, Unix seconds.
+pub(crate) fn now_unix() -> anyhow::Result<u64> {
+    use anyhow::Context as _;
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970")?
+        .as_secs())
+}
+
+/// `12.3 KB`, `4.5 MB`.
+pub(crate) fn human_bytes(n: usize) -> String {
+    match n {
+        n if n < 1024 => format!("{n} bytes"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
     }
-    Ok(())
 }

@@ -120,6 +120,12 @@ pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, Page
             "none (the SIP address is the user id)",
             resolve_all(&query.contacts, &PassThrough),
         ),
+        // Placeholder so the wasm build compiles until the page reads signed exports.
+        DirectorySource::Export { .. } => {
+            return Err(PageError::from(
+                "directory source \"export\" is not supported by this page yet",
+            ))
+        }
     };
     let outcome = decide(profile, &resolutions);
     if query.dry_run {

@@ -1,0 +1,167 @@
+//! `lync-quickcall keygen`: the Ed25519 key pair that signs directory exports, and the
+//! secret key file format `lync-quickcall-secret-key/1 <32 bytes, base64>`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use ed25519_dalek::SigningKey;
+use lync_quickcall::PublicKey;
+
+/// The first word of a secret key file.
+const MAGIC: &str = "lync-quickcall-secret-key/1";
+
+/// Options of `keygen`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The secret key file to create (it must not exist yet).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// The text of a secret key file.
+fn encode(key: &SigningKey) -> String {
+    format!("{MAGIC} {}\n", STANDARD.encode(key.to_bytes()))
+}
+
+/// Reads the text of a secret key file.
+fn decode(text: &str) -> Result<SigningKey, &'static str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
+    let b64 = text
+        .strip_prefix(MAGIC)
+        .and_then(|r| r.strip_prefix(' '))
+        .ok_or("it is not a lync-quickcall secret key file (made by `lync-quickcall keygen`)")?;
+    let bytes: [u8; 32] = STANDARD
+        .decode(b64.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the key in it is damaged (not 32 bytes of base64)")?;
+    Ok(SigningKey::from_bytes(&bytes))
+}
+
+/// Reads a secret key file, warning when others can read it.
+pub fn read_secret_key(path: &Path) -> anyhow::Result<SigningKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the secret key {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "warning: {} can be read by other users; restrict it with chmod 600",
+                    path.display()
+                );
+            }
+        }
+    }
+    decode(&text).map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
+}
+
+/// The `directory` object of config.json for this public key.
+pub fn config_snippet(public: &PublicKey) -> String {
+    format!(
+        "\"directory\": {{\n  \"source\": \"export\",\n  \"path\": \"directory/\",\n  \"public_keys\": [\"{public}\"]\n}}"
+    )
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = match options.open(&args.out) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "{} already exists; keygen never overwrites a key (exports signed with it would \
+             stop verifying): choose another file name",
+            args.out.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", args.out.display())),
+    };
+    file.write_all(encode(&key).as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let public = PublicKey::of(&key);
+    println!("Secret key written to {}.", args.out.display());
+    println!(
+        "Keep it on the machine that runs the export, readable only by the account that runs \
+         it; never put it on the web server."
+    );
+    println!();
+    println!("Public key: {public}");
+    println!();
+    println!("In config.json (beside the page):");
+    println!("{}", config_snippet(&public));
+    println!();
+    println!(
+        "To rotate keys, add the new public key to public_keys, deploy config.json, switch \
+         the export to the new secret key, then remove the old public key."
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_key_files_round_trip() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let text = encode(&key);
+        assert!(text.starts_with("lync-quickcall-secret-key/1 "));
+        assert!(text.ends_with('\n'));
+        assert_eq!(decode(&text).unwrap().to_bytes(), key.to_bytes());
+        // Notepad's BOM and CRLF are fine.
+        let windows = format!("\u{feff}{}\r\n", text.trim_end());
+        assert_eq!(decode(&windows).unwrap().to_bytes(), key.to_bytes());
+        assert!(decode("hello").is_err());
+        assert!(decode("lync-quickcall-secret-key/1 AAAA").is_err());
+        assert!(decode(&format!("{MAGIC}x {}", STANDARD.encode([7u8; 32]))).is_err());
+    }
+
+    #[test]
+    fn keygen_refuses_to_overwrite() {
+        let dir = std::env::temp_dir().join(format!("lqc-keygen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("export.key");
+        let _ = std::fs::remove_file(&out);
+        run(&Args { out: out.clone() }).unwrap();
+        let first = std::fs::read_to_string(&out).unwrap();
+        let key = read_secret_key(&out).unwrap();
+        assert_eq!(encode(&key), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let e = run(&Args { out: out.clone() }).unwrap_err();
+        assert!(e.to_string().contains("already exists"), "{e}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_snippet_is_valid_config() {
+        let public = PublicKey::of(&SigningKey::from_bytes(&[7; 32]));
+        let json = format!(
+            "{{\"itsm_url\":\"https://x.example\",\"profiles\":{{\"p\":{{\"method\":\"sso\"}}}},{}}}",
+            config_snippet(&public)
+        );
+        let config = lync_quickcall::Config::from_json(&json).unwrap();
+        match config.directory {
+            lync_quickcall::DirectorySource::Export { path, keys } => {
+                assert_eq!(path, "directory/");
+                assert_eq!(keys.keys(), &[public]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,667 @@
+//! The published directory: a signed, hashed, sharded export of Active Directory that
+//! the page reads without a server.
+//!
+//! # Files
+//!
+//! Under the directory folder (`config.json`'s `directory.path`, e.g. `directory/`):
+//!
+//! - `manifest.json`: a [signed] file ([`Context::Manifest`]) whose
+//!   payload is
+//!   `{"format":"lync-quickcall-directory/1","export_id":"<32 hex>","created":<unix secs>,
+//!   "expires":<unix secs>,"salt":"<32 bytes, base64>","shard_bits":<0..=16>,"users":<n>,"keys":<n>}`.
+//!   It changes with every export: serve it with `Cache-Control: no-cache`.
+//! - `<export_id>/<index, 4 lowercase hex digits>.json`, `2^shard_bits` shards, each a
+//!   signed file ([`Context::Shard`]) whose payload is
+//!   `{"export_id":"..","index":N,"entries":[["<lookup id>","<ciphertext>"],...]}`.
+//!   Every export has a fresh export id, so a shard URL never changes content: shards can
+//!   be cached forever.
+//!
+//! # Keys, hashing and encryption
+//!
+//! A lookup key is a normalised [`Contact`]: `addr:` + the lowercase address for SIP
+//! addresses, `proxyAddresses`, `mail` and `userPrincipalName`; `tel:` + the digits (with
+//! `+` for E.164 numbers, see [`crate::PhoneNumber::normalize`]) for phone numbers. With
+//! the export's random 32-byte salt:
+//!
+//! - `d = SHA-256("lync-quickcall/1\0" || salt || key)`; the **lookup id** is `d[0..16]`
+//!   (base64url, no padding, in the shard) and the **shard index** is the first four bytes
+//!   of `d`, big-endian, shifted right by `32 - shard_bits`;
+//! - the **entry key** is `SHA-256("lync-quickcall/enc\0" || salt || key)`, and the
+//!   entry is the ChaCha20-Poly1305 encryption, under that key, of the JSON list
+//!   `[{"u":"<user id>","n":"<display name or null>","m":"<attribute that matched>"}]` of
+//!   every person the key maps to (several: the page offers a chooser).
+//!
+//! So the files list neither addresses, user ids nor names in clear: reading an entry
+//! takes its key (the address or number), which the page has and a bystander must guess.
+//! Addresses are guessable, though; see `docs/directory-export.md`.
+//!
+//! # Reading
+//!
+//! Everything is verified before it is parsed, and the only way to a [`Directory`] is
+//! through verification: [`VerifiedManifest::open`] (signature, format, expiry), then
+//! [`VerifiedManifest::shards_for`] the contacts, then [`VerifiedManifest::open_shard`]
+//! for each (signature, export id, index), then [`VerifiedManifest::directory`], which
+//! decrypts the contacts' entries into an [`ExportDirectory`].
+
+#[cfg(not(target_arch = "wasm32"))]
+mod build;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use build::{
+    build, BuildError, BuildOptions, BuildStats, DirectoryEntries, ExportUser, Fresh, Match,
+    PublishedDirectory,
+};
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::contact::{printable, Contact};
+use crate::directory::{Directory, Lookup, Person};
+use crate::signed::{self, Context, PublicKey, SignedError, TrustedKeys};
+
+/// The manifest's `format`.
+pub const FORMAT: &str = "lync-quickcall-directory/1";
+/// The manifest's file name, in the directory folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The most shard bits a manifest may declare (65,536 shards; 4 hex digits).
+pub const MAX_SHARD_BITS: u8 = 16;
+/// How far in the future a manifest's `created` may be, for clocks that disagree.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 24 * 3600;
+/// The most people one key may map to. A number shared by more people (a switchboard)
+/// identifies nobody; the export tool leaves such keys out and reports them.
+pub const MAX_PEOPLE_PER_KEY: usize = 20;
+
+const ID_DOMAIN: &[u8] = b"lync-quickcall/1\0";
+const ENC_DOMAIN: &[u8] = b"lync-quickcall/enc\0";
+
+/// The lookup key of a contact: `addr:local@domain` or `tel:+33123456789`.
+pub fn lookup_key(contact: &Contact) -> String {
+    match contact {
+        Contact::Sip(a) => format!("addr:{a}"),
+        Contact::Tel(n) => format!("tel:{n}"),
+    }
+}
+
+/// `SHA-256(domain || salt || key)`, `key` from [`lookup_key`].
+fn salted(domain: &[u8], salt: &[u8; 32], key: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(domain);
+    h.update(salt);
+    h.update(key.as_bytes());
+    h.finalize().into()
+}
+
+/// Where a contact's entry lives: its lookup id and its 32-bit shard prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Locator {
+    id: [u8; 16],
+    prefix: u32,
+}
+
+impl Locator {
+    fn of(salt: &[u8; 32], key: &str) -> Locator {
+        let d = salted(ID_DOMAIN, salt, key);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&d[..16]);
+        Locator::from_id(id)
+    }
+
+    fn from_id(id: [u8; 16]) -> Locator {
+        Locator {
+            id,
+            prefix: u32::from_be_bytes([id[0], id[1], id[2], id[3]]),
+        }
+    }
+
+    fn shard(&self, bits: u8) -> u32 {
+        shard_index(self.prefix, bits)
+    }
+}
+
+fn shard_index(prefix: u32, bits: u8) -> u32 {
+    if bits == 0 {
+        0
+    } else {
+        prefix >> (32 - u32::from(bits))
+    }
+}
+
+/// The cipher for one key's entry.
+///
+/// The nonce is fixed (all zeros), which is safe because every entry key encrypts
+/// exactly one message: the key is derived from the salt and the lookup key, an export
+/// writes one entry per lookup key, and every export draws a fresh random salt. A
+/// (key, nonce) pair is therefore never reused.
+fn entry_cipher(salt: &[u8; 32], key: &str) -> ChaCha20Poly1305 {
+    let key = salted(ENC_DOMAIN, salt, key);
+    ChaCha20Poly1305::new(Key::from_slice(&key))
+}
+
+const NONCE: [u8; 12] = [0; 12];
+
+/// `2025-06-01 14:05 UTC`, from Unix seconds.
+pub fn format_utc(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// Why the published directory could not be used. The page shows the message and does
+/// not navigate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DirectoryError {
+    /// A file's signature (or its first line) is refused.
+    Signed {
+        /// The file, relative to the directory folder.
+        file: String,
+        /// Why.
+        error: SignedError,
+    },
+    /// A verified file's content cannot be read (not UTF-8, not the expected JSON, a bad
+    /// value): the signer wrote something this page does not understand.
+    Unreadable {
+        /// The file, relative to the directory folder.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The manifest is of another format (a newer export tool than this page).
+    UnknownFormat {
+        /// The `format` found.
+        found: String,
+    },
+    /// The export is past its expiry date.
+    Expired {
+        /// When it expired, Unix seconds.
+        expires: u64,
+        /// The current time, Unix seconds.
+        now: u64,
+    },
+    /// The export claims to be created in the future: a clock is wrong.
+    NotYetValid {
+        /// The `created` time, Unix seconds.
+        created: u64,
+        /// The current time, Unix seconds.
+        now: u64,
+    },
+    /// A shard is not the one asked for: another index, or another export (files from
+    /// two exports mixed, or a shard served in place of another).
+    WrongShard {
+        /// The file asked for.
+        file: String,
+        /// What the shard says it is: `<export id>/<index>`.
+        found: String,
+    },
+    /// A signed entry does not decrypt or decode: the export is damaged.
+    Corrupt {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A contact was looked up without its shard having been opened (a bug in the page).
+    ShardNotLoaded {
+        /// The shard that is missing.
+        file: String,
+    },
+}
+
+impl fmt::Display for DirectoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirectoryError::Signed { file, error } => write!(f, "{file}: {error}"),
+            DirectoryError::Unreadable { file, problem } => write!(
+                f,
+                "{file}: the directory file is signed but cannot be read: {problem}"
+            ),
+            DirectoryError::UnknownFormat { found } => write!(
+                f,
+                "{MANIFEST_FILE}: the directory format '{found}' is not one this page reads \
+                 ({FORMAT}); update the page to the version of the export tool"
+            ),
+            DirectoryError::Expired { expires, now } => write!(
+                f,
+                "the directory export expired on {} (it is now {}): the scheduled export \
+                 has stopped running; check the scheduled task and run `lync-quickcall export` again",
+                format_utc(*expires),
+                format_utc(*now)
+            ),
+            DirectoryError::NotYetValid { created, now } => write!(
+                f,
+                "the directory export was made on {}, which is in the future (it is now {}): \
+                 the clock of this computer or of the export server is wrong",
+                format_utc(*created),
+                format_utc(*now)
+            ),
+            DirectoryError::WrongShard { file, found } => write!(
+                f,
+                "{file}: this is the directory shard {found}, not the one asked for: files \
+                 from different exports are mixed up, or a shard was replaced; copy the \
+                 export folder again"
+            ),
+            DirectoryError::Corrupt { file, problem } => write!(
+                f,
+                "{file}: the directory entry is damaged ({problem}); run the export again"
+            ),
+            DirectoryError::ShardNotLoaded { file } => write!(
+                f,
+                "internal error: the directory shard {file} was not loaded before the lookup"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DirectoryError {}
+
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawManifest {
+    format: String,
+    export_id: String,
+    created: u64,
+    expires: u64,
+    salt: String,
+    shard_bits: u8,
+    users: u64,
+    keys: u64,
+}
+
+#[derive(Deserialize)]
+struct RawShard {
+    export_id: String,
+    index: u32,
+    entries: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct RawPerson {
+    u: String,
+    n: Option<String>,
+    m: String,
+}
+
+fn payload_text<'a>(file: &str, payload: &'a [u8]) -> Result<&'a str, DirectoryError> {
+    std::str::from_utf8(payload).map_err(|_| DirectoryError::Unreadable {
+        file: file.to_string(),
+        problem: "it is not UTF-8 text".into(),
+    })
+}
+
+fn valid_export_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A manifest whose signature, format and dates were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedManifest {
+    export_id: String,
+    created: u64,
+    expires: u64,
+    salt: [u8; 32],
+    shard_bits: u8,
+    users: u64,
+    keys: u64,
+    signer: PublicKey,
+}
+
+/// One shard to fetch: its index and its path under the directory folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardRef {
+    index: u32,
+    path: String,
+}
+
+impl ShardRef {
+    /// The shard's index.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// Its path relative to the directory folder, e.g. `0123...cdef/00af.json`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl VerifiedManifest {
+    /// Verifies and reads `manifest.json`: signed by a trusted key, of this format,
+    /// created no later than [`MAX_CLOCK_SKEW_SECS`] after `now` and not expired at `now`
+    /// (Unix seconds).
+    pub fn open(
+        bytes: &[u8],
+        keys: &TrustedKeys,
+        now: u64,
+    ) -> Result<VerifiedManifest, DirectoryError> {
+        let file = MANIFEST_FILE;
+        let verified = signed::open(bytes, Context::Manifest, keys).map_err(|error| {
+            DirectoryError::Signed {
+                file: file.into(),
+                error,
+            }
+        })?;
+        let text = payload_text(file, verified.payload())?;
+        let unreadable = |problem: String| DirectoryError::Unreadable {
+            file: file.into(),
+            problem,
+        };
+        let format: FormatOnly = crate::json::from_str(text).map_err(unreadable)?;
+        match format.format {
+            Some(f) if f == FORMAT => {}
+            Some(f) => {
+                return Err(DirectoryError::UnknownFormat {
+                    found: printable(&f),
+                })
+            }
+            None => return Err(unreadable("it has no \"format\"".into())),
+        }
+        let raw: RawManifest = crate::json::from_str(text).map_err(unreadable)?;
+        debug_assert_eq!(raw.format, FORMAT);
+        if !valid_export_id(&raw.export_id) {
+            return Err(unreadable(format!(
+                "the export id '{}' is not 32 lowercase hex digits",
+                printable(&raw.export_id)
+            )));
+        }
+        let salt: [u8; 32] = STANDARD
+            .decode(&raw.salt)
+            .ok()
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| unreadable("the salt is not 32 bytes of base64".into()))?;
+        if raw.shard_bits > MAX_SHARD_BITS {
+            return Err(unreadable(format!(
+                "shard_bits is {}, more than {MAX_SHARD_BITS}",
+                raw.shard_bits
+            )));
+        }
+        if raw.expires <= raw.created {
+            return Err(unreadable("it expires before it was created".into()));
+        }
+        if raw.created > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
+            return Err(DirectoryError::NotYetValid {
+                created: raw.created,
+                now,
+            });
+        }
+        if now > raw.expires {
+            return Err(DirectoryError::Expired {
+                expires: raw.expires,
+                now,
+            });
+        }
+        Ok(VerifiedManifest {
+            export_id: raw.export_id,
+            created: raw.created,
+            expires: raw.expires,
+            salt,
+            shard_bits: raw.shard_bits,
+            users: raw.users,
+            keys: raw.keys,
+            signer: *verified.key(),
+        })
+    }
+
+    /// The export id (32 lowercase hex digits), also the shards' folder name.
+    pub fn export_id(&self) -> &str {
+        &self.export_id
+    }
+
+    /// When the export was made, Unix seconds.
+    pub fn created(&self) -> u64 {
+        self.created
+    }
+
+    /// When it expires, Unix seconds.
+    pub fn expires(&self) -> u64 {
+        self.expires
+    }
+
+    /// How many users the export holds.
+    pub fn users(&self) -> u64 {
+        self.users
+    }
+
+    /// How many lookup keys it holds.
+    pub fn keys(&self) -> u64 {
+        self.keys
+    }
+
+    /// How many shards it has (`2^shard_bits`).
+    pub fn shard_count(&self) -> u32 {
+        1 << self.shard_bits
+    }
+
+    /// The key that signed the manifest.
+    pub fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+
+    /// One line for the dry-run report and `check-config`.
+    pub fn summary(&self) -> String {
+        format!(
+            "signed export {} of {} users ({} keys), made {}, expires {}, signed by {}",
+            self.export_id,
+            self.users,
+            self.keys,
+            format_utc(self.created),
+            format_utc(self.expires),
+            self.signer
+        )
+    }
+
+    fn shard_ref(&self, index: u32) -> ShardRef {
+        ShardRef {
+            index,
+            path: format!("{}/{index:04x}.json", self.export_id),
+        }
+    }
+
+    /// The shard that holds `contact`'s entry, if it has one.
+    pub fn shard_for(&self, contact: &Contact) -> ShardRef {
+        self.shard_ref(Locator::of(&self.salt, &lookup_key(contact)).shard(self.shard_bits))
+    }
+
+    /// The distinct shards `contacts` need, in the order of first need.
+    pub fn shards_for(&self, contacts: &[Contact]) -> Vec<ShardRef> {
+        let mut out: Vec<ShardRef> = Vec::new();
+        for c in contacts {
+            let s = self.shard_for(c);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// Verifies and reads a shard fetched from `shard.path()`: signed by a trusted key,
+    /// of this export and of the index asked for, every entry well formed and in its
+    /// right shard.
+    pub fn open_shard(
+        &self,
+        shard: &ShardRef,
+        bytes: &[u8],
+        keys: &TrustedKeys,
+    ) -> Result<VerifiedShard, DirectoryError> {
+        let file = shard.path.as_str();
+        let verified =
+            signed::open(bytes, Context::Shard, keys).map_err(|error| DirectoryError::Signed {
+                file: file.into(),
+                error,
+            })?;
+        let text = payload_text(file, verified.payload())?;
+        let unreadable = |problem: String| DirectoryError::Unreadable {
+            file: file.into(),
+            problem,
+        };
+        let raw: RawShard = crate::json::from_str(text).map_err(unreadable)?;
+        if raw.export_id != self.export_id || raw.index != shard.index {
+            return Err(DirectoryError::WrongShard {
+                file: file.into(),
+                found: format!("{}/{:04x}", printable(&raw.export_id), raw.index),
+            });
+        }
+        let mut entries = BTreeMap::new();
+        for (n, (id, ciphertext)) in raw.entries.into_iter().enumerate() {
+            let id: [u8; 16] = URL_SAFE_NO_PAD
+                .decode(&id)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| unreadable(format!("entry {n} has a malformed lookup id")))?;
+            if Locator::from_id(id).shard(self.shard_bits) != shard.index {
+                return Err(unreadable(format!("entry {n} belongs to another shard")));
+            }
+            let ciphertext = STANDARD
+                .decode(&ciphertext)
+                .map_err(|_| unreadable(format!("entry {n} is not base64")))?;
+            if entries.insert(id, ciphertext).is_some() {
+                return Err(unreadable(format!("entry {n} repeats a lookup id")));
+            }
+        }
+        Ok(VerifiedShard {
+            file: file.into(),
+            export_id: self.export_id.clone(),
+            index: shard.index,
+            salt: self.salt,
+            shard_bits: self.shard_bits,
+            entries,
+        })
+    }
+
+    /// Looks `contacts` up in their verified shards. Every contact's shard must be among
+    /// `shards` (opened from this manifest); any entry that fails to decrypt is an error.
+    pub fn directory(
+        &self,
+        contacts: &[Contact],
+        shards: &[VerifiedShard],
+    ) -> Result<ExportDirectory, DirectoryError> {
+        let mut answers = Vec::with_capacity(contacts.len());
+        for c in contacts {
+            let wanted = self.shard_for(c);
+            let shard = shards
+                .iter()
+                .find(|s| s.export_id == self.export_id && s.index == wanted.index)
+                .ok_or_else(|| DirectoryError::ShardNotLoaded {
+                    file: wanted.path.clone(),
+                })?;
+            answers.push((c.clone(), shard.lookup(c)?));
+        }
+        Ok(ExportDirectory { answers })
+    }
+}
+
+/// A shard whose signature, export id and index were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedShard {
+    file: String,
+    export_id: String,
+    index: u32,
+    salt: [u8; 32],
+    shard_bits: u8,
+    entries: BTreeMap<[u8; 16], Vec<u8>>,
+}
+
+impl VerifiedShard {
+    /// The shard's index.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The people `contact` maps to. An error when `contact` belongs to another shard,
+    /// or when its entry does not decrypt (damage, or tampering by a trusted signer).
+    pub fn lookup(&self, contact: &Contact) -> Result<Lookup, DirectoryError> {
+        let material = lookup_key(contact);
+        let loc = Locator::of(&self.salt, &material);
+        if loc.shard(self.shard_bits) != self.index {
+            return Err(DirectoryError::ShardNotLoaded {
+                file: format!("{}/{:04x}.json", self.export_id, loc.shard(self.shard_bits)),
+            });
+        }
+        let Some(ciphertext) = self.entries.get(&loc.id) else {
+            return Ok(Lookup::Unknown);
+        };
+        let corrupt = |problem: &str| DirectoryError::Corrupt {
+            file: self.file.clone(),
+            problem: problem.to_string(),
+        };
+        let plain = entry_cipher(&self.salt, &material)
+            .decrypt(Nonce::from_slice(&NONCE), ciphertext.as_slice())
+            .map_err(|_| corrupt("it does not decrypt"))?;
+        let text = std::str::from_utf8(&plain).map_err(|_| corrupt("it is not UTF-8"))?;
+        let people: Vec<RawPerson> =
+            crate::json::from_str(text).map_err(|e| corrupt(&format!("bad JSON: {e}")))?;
+        if people.is_empty() || people.len() > MAX_PEOPLE_PER_KEY {
+            return Err(corrupt("it lists no person, or too many"));
+        }
+        let mut out = Vec::with_capacity(people.len());
+        for p in people {
+            if p.u.trim().is_empty() || p.u.chars().any(char::is_control) {
+                return Err(corrupt("a user id is empty or has control characters"));
+            }
+            out.push(Person {
+                user_id: p.u,
+                display_name: p.n,
+                matched_by: Some(p.m),
+            });
+        }
+        Ok(Lookup::Found(out))
+    }
+}
+
+/// What a verified export says of the page's contacts, decrypted up front by
+/// [`VerifiedManifest::directory`]. A contact it was not built for is
+/// [`Lookup::Unknown`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportDirectory {
+    answers: Vec<(Contact, Lookup)>,
+}
+
+impl Directory for ExportDirectory {
+    fn lookup(&self, contact: &Contact) -> Lookup {
+        self.answers
+            .iter()
+            .find(|(c, _)| c == contact)
+            .map(|(_, l)| l.clone())
+            .unwrap_or(Lookup::Unknown)
+    }
+}
+
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+mod tests;
