@@ -26,6 +26,16 @@ async fn get(path: &str, cache: RequestCache) -> Result<Response, String> {
     Ok(resp)
 }
 
+/// Fetches a file's bytes with the given cache mode.
+pub async fn bytes(path: &str, cache: RequestCache) -> Result<Vec<u8>, String> {
+    let resp = get(path, cache).await?;
+    let body = resp.array_buffer().map_err(|e| describe(&e))?;
+    let buffer = JsFuture::from(body)
+        .await
+        .map_err(|e| format!("cannot read {path}: {}", describe(&e)))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 /// Fetches a text file, revalidating with the server (`config.json` changes).
 pub async fn text(path: &str) -> Result<String, String> {
     let resp = get(path, RequestCache::NoCache).await?;

@@ -11,11 +11,16 @@ pub(crate) mod json;
 
 use wasm_bindgen::prelude::*;
 
+use web_sys::RequestCache;
+
 use crate::config::Config;
+use crate::contact::Contact;
 use crate::directory::{DirectorySource, PassThrough};
 use crate::outcome::{decide, resolve_all, Outcome};
+use crate::published::{ExportDirectory, VerifiedManifest};
 use crate::query::PageQuery;
 use crate::report;
+use crate::signed::TrustedKeys;
 use crate::target::Target;
 
 /// An error the page shows: a message, and a link that still helps when there is one.
@@ -117,14 +122,19 @@ pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, Page
     let profile = config.profile(query.profile.as_deref())?;
     let (source, resolutions) = match &config.directory {
         DirectorySource::None => (
-            "none (the SIP address is the user id)",
+            "none (the SIP address is the user id)".to_string(),
             resolve_all(&query.contacts, &PassThrough),
         ),
-        // Placeholder so the wasm build compiles until the page reads signed exports.
-        DirectorySource::Export { .. } => {
-            return Err(PageError::from(
-                "directory source \"export\" is not supported by this page yet",
-            ))
+        // Never falls back to the SIP address when the export cannot be verified: the
+        // error page says why, and the page goes nowhere.
+        DirectorySource::Export { path, keys } => {
+            let (summary, directory) = export_directory(path, keys, &query.contacts)
+                .await
+                .map_err(|e| PageError {
+                    message: e.to_string(),
+                    fallback: profile.unknown_contact(),
+                })?;
+            (summary, resolve_all(&query.contacts, &directory))
         }
     };
     let outcome = decide(profile, &resolutions);
@@ -132,7 +142,7 @@ pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, Page
         dom::show_dry_run(&report::dry_run(
             &query,
             profile,
-            source,
+            &source,
             &resolutions,
             &outcome,
         ));
@@ -149,6 +159,34 @@ pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, Page
         }
         Outcome::Failed { message, fallback } => Err(PageError { message, fallback }),
     }
+}
+
+/// Fetches and verifies the signed export under `path` (the manifest, then the shard
+/// of each contact), and reads what it says of `contacts`.
+async fn export_directory(
+    path: &str,
+    keys: &TrustedKeys,
+    contacts: &[Contact],
+) -> Result<(String, ExportDirectory), String> {
+    let bytes = fetch::bytes(&format!("{path}manifest.json"), RequestCache::NoCache).await?;
+    // Whole seconds since 1970; `Date.now()` is a finite, positive number of ms.
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let manifest = VerifiedManifest::open(&bytes, keys, now).map_err(|e| e.to_string())?;
+    let mut shards = Vec::new();
+    for shard in manifest.shards_for(contacts) {
+        // Shard files never change (a new export gets a new folder): cache them.
+        let url = format!("{path}{}", shard.path());
+        let bytes = fetch::bytes(&url, RequestCache::Default).await?;
+        shards.push(
+            manifest
+                .open_shard(&shard, &bytes, keys)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let directory = manifest
+        .directory(contacts, &shards)
+        .map_err(|e| e.to_string())?;
+    Ok((manifest.summary(), directory))
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! to click, for trying the page without Lync or EasyVista.
 //!
 //! The distribution is built, copied to `target/demo/` with a `config.json` made from
-//! the example `www/config.json` with every ITSM URL moved to the mock ITSM, and served
-//! on `127.0.0.1:N` (8080 by default); the mock listens on another port and each request
-//! it receives is printed. It runs until Ctrl-C.
+//! the example `www/config.json` with every ITSM URL moved to the mock ITSM, and a signed
+//! directory export of a few demo users (`xtask/fixtures/demo-ad-users.csv`, whose SIP
+//! addresses differ from their mail) made with the command-line tool, as an
+//! administrator would. It is served on `127.0.0.1:N` (8080 by default); the mock
+//! listens on another port and each request it receives is printed. It runs until
+//! Ctrl-C.
 
 use std::fs;
 use std::time::Duration;
@@ -13,8 +16,8 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cmd::{self, project_root, target_dir};
-use crate::dist;
 use crate::serve::{MockItsm, StaticServer};
+use crate::{directory, dist};
 
 /// The page's port when `--port` is not given.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -66,7 +69,20 @@ pub fn run(port: u16) -> Result<()> {
     let example_path = project_root().join("www/config.json");
     let example = fs::read_to_string(&example_path)
         .with_context(|| format!("cannot read {}", example_path.display()))?;
-    let config = demo_config(&example, &mock.origin())?;
+    let mut config = demo_config(&example, &mock.origin())?;
+
+    // The demo directory, signed with a key made for this run.
+    let cli = directory::cli(false)?;
+    let keys = target_dir().join("demo-keys");
+    if keys.exists() {
+        fs::remove_dir_all(&keys).with_context(|| format!("cannot remove {}", keys.display()))?;
+    }
+    fs::create_dir_all(&keys)?;
+    let secret = keys.join("secret.key");
+    let public = directory::keygen(&cli, &secret)?;
+    let csv = project_root().join(directory::DEMO_CSV);
+    directory::export(&cli, &csv, &secret, &dir.join("directory"), &[])?;
+    config["directory"] = serde_json::from_str(&directory::config_json(&[&public]))?;
     fs::write(
         dir.join("config.json"),
         serde_json::to_string_pretty(&config)?,
@@ -80,28 +96,36 @@ pub fn run(port: u16) -> Result<()> {
         .unwrap_or("");
     let mut links: Vec<(String, String)> = [
         (
-            "One contact, as Lync sends it",
-            "contactId=Contacts=<sip:John.Doe@contoso.com>",
+            "One contact, as Lync sends it (SIP jdoe@, mail john.doe@)",
+            "contactId=Contacts=<sip:jdoe@contoso.com>",
         ),
         (
             "The same, fully percent-encoded",
-            "contactId=Contacts%3D%3Csip%3AJohn.Doe%40contoso.com%3E",
+            "contactId=Contacts%3D%3Csip%3Ajdoe%40contoso.com%3E",
         ),
         (
             "Microsoft's documented form (the technician is left out)",
-            "userId=sip:tech@contoso.com;contactId=Contacts=<sip:john.doe@contoso.com>",
+            "userId=sip:tech@contoso.com;contactId=Contacts=<sip:anna@contoso.com>",
+        ),
+        (
+            "A phone number, found in the directory",
+            "contactId=tel:+33%201%2023%2045%2067%2089",
+        ),
+        (
+            "A number two people share: the chooser",
+            "contactId=tel:+33140000000",
         ),
         (
             "Several contacts: the chooser",
-            "contactId=Contacts=<sip:a@contoso.com>,<tel:1234;phone-context=labda>,<sip:b@contoso.com>",
+            "contactId=Contacts=<sip:jdoe@contoso.com>,<tel:1234;phone-context=labda>,<sip:anna@contoso.com>",
         ),
         (
-            "A phone number: the unknown-contact page",
-            "contactId=tel:+33123456789",
+            "A contact not in the directory: the unknown-contact page",
+            "contactId=sip:nobody@contoso.com",
         ),
         (
-            "Dry run: what the page would do",
-            "contactId=sip:john.doe@contoso.com&dryrun=1",
+            "Dry run: what the page would do, and which key matched",
+            "contactId=sip:jdoe@contoso.com&dryrun=1",
         ),
     ]
     .iter()
@@ -111,7 +135,7 @@ pub fn run(port: u16) -> Result<()> {
         for name in profiles.keys().filter(|n| n.as_str() != default) {
             links.push((
                 format!("Profile {name}"),
-                format!("{page}?profile={name}&contactId=sip:john.doe@contoso.com"),
+                format!("{page}?profile={name}&contactId=sip:jdoe@contoso.com"),
             ));
         }
     }

@@ -8,6 +8,8 @@
 //! received nothing. One ChromeDriver and one browser session serve every case, in
 //! order; the suite prints `ok` or `FAILED` per case and `e2e: N passed, M failed`.
 
+mod directory_cases;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -47,6 +49,8 @@ struct Suite {
     origin: String,
     /// The suite's config.json text.
     config: String,
+    /// The signed directory exports served beside the page, and their keys.
+    exports: directory_cases::Exports,
 }
 
 /// What `#status` shows.
@@ -542,6 +546,7 @@ fn cases() -> Vec<Case> {
 
 /// Runs the suite against the distribution in `dist`.
 pub fn run(dist: &Path) -> Result<()> {
+    let exports = directory_cases::prepare(dist)?;
     let mock = MockItsm::start(0)?;
     let site = StaticServer::start(dist, 0)?;
     let m = mock.origin();
@@ -557,10 +562,11 @@ pub fn run(dist: &Path) -> Result<()> {
         m,
         origin,
         config,
+        exports,
     };
     let started = Instant::now();
     let (mut passed, mut failed) = (0, 0);
-    for c in cases() {
+    for c in cases().into_iter().chain(directory_cases::cases()) {
         let t = Instant::now();
         match (c.check)(&suite) {
             Ok(()) => {

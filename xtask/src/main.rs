@@ -16,6 +16,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod directory;
 mod dist;
 mod e2e;
 mod serve;
