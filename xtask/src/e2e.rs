@@ -244,6 +244,19 @@ fn fails(name: &str, path: &str, contains: &str, fallback: Option<&str>) -> Case
     })
 }
 
+/// With `/config.json` answered by `what`, a valid link shows an error whose text
+/// contains `contains`, and nothing is opened.
+fn bad_config(name: &str, contains: &'static str, what: fn(&Suite) -> Override) -> Case {
+    case(name, move |s| {
+        with_config(s, what(s), || {
+            let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
+            let page = s.stayed(mark, "error")?;
+            ensure!(page.text.contains(contains), "text: {}", page.text.trim());
+            Ok(())
+        })
+    })
+}
+
 /// Serves `what` as `/config.json` while `check` runs, then the suite's config again.
 fn with_config(s: &Suite, what: Override, check: impl FnOnce() -> Result<()>) -> Result<()> {
     s.site.set_override("/config.json", Some(what));
@@ -433,52 +446,20 @@ fn cases() -> Vec<Case> {
         ),
     ];
     cases.extend([
-        case("broken config.json names the field", |s| {
-            let broken = s.config.replacen(&s.m, "ftp://x", 1);
-            with_config(
-                s,
-                Override::Body {
-                    content_type: "application/json".into(),
-                    body: broken.into_bytes(),
-                },
-                || {
-                    let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
-                    let page = s.stayed(mark, "error")?;
-                    ensure!(page.text.contains("itsm_url"), "text: {}", page.text.trim());
-                    Ok(())
-                },
-            )
+        bad_config("broken config.json names the field", "itsm_url", |s| {
+            Override::Body {
+                content_type: "application/json".into(),
+                body: s.config.replacen(&s.m, "ftp://x", 1).into_bytes(),
+            }
         }),
-        case("config.json that is not JSON", |s| {
-            with_config(
-                s,
-                Override::Body {
-                    content_type: "application/json".into(),
-                    body: b"{ \"itsm_url\": ".to_vec(),
-                },
-                || {
-                    let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
-                    let page = s.stayed(mark, "error")?;
-                    ensure!(
-                        page.text.contains("config.json"),
-                        "text: {}",
-                        page.text.trim()
-                    );
-                    Ok(())
-                },
-            )
+        bad_config("config.json that is not JSON", "config.json", |_| {
+            Override::Body {
+                content_type: "application/json".into(),
+                body: b"{ \"itsm_url\": ".to_vec(),
+            }
         }),
-        case("missing config.json (404)", |s| {
-            with_config(s, Override::NotFound, || {
-                let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
-                let page = s.stayed(mark, "error")?;
-                ensure!(
-                    page.text.contains("config.json"),
-                    "text: {}",
-                    page.text.trim()
-                );
-                Ok(())
-            })
+        bad_config("missing config.json (404)", "config.json", |_| {
+            Override::NotFound
         }),
         case("a browser without WebAssembly is told so", |s| {
             let id = s.browser.add_init_script("delete window.WebAssembly")?;
