@@ -338,6 +338,59 @@ fn first_value(record: &Record, column: Option<usize>) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+/// A run of records' keys, each with its attribute label, and how many each record has.
+type ParsedKeys = (Vec<(Result<Contact, String>, usize)>, Vec<u32>);
+
+/// Every record's keys from `columns`, in order, read on all cores.
+fn parse_keys(records: &[Record], columns: &[Column]) -> Vec<ParsedKeys> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = records.len().div_ceil(threads).max(1000);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut keys: Vec<(Result<Contact, String>, usize)> =
+                        Vec::with_capacity(part.len() * 8);
+                    let mut counts = Vec::with_capacity(part.len());
+                    let mut found = Vec::new();
+                    for record in part {
+                        let before = keys.len();
+                        for column in columns {
+                            for value in record.get(column.index) {
+                                found.clear();
+                                keys_of(column, value, &mut found);
+                                for (key, slot) in found.drain(..) {
+                                    // A key the record gave already (the SIP: proxy
+                                    // address repeating the SIP address...) changes
+                                    // nothing: the first column wins.
+                                    let repeated = key.as_ref().is_ok_and(|k| {
+                                        keys[before..]
+                                            .iter()
+                                            .any(|(other, _)| other.as_ref() == Ok(k))
+                                    });
+                                    if !repeated {
+                                        keys.push((key, column.labels[slot]));
+                                    }
+                                }
+                            }
+                        }
+                        counts.push((keys.len() - before) as u32);
+                    }
+                    (keys, counts)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Maps a table to the users and keys of an export. `progress` is called with the
 /// number of rows done, every 10,000 rows.
 pub fn map(
@@ -415,11 +468,24 @@ pub fn map(
     entries.users.reserve(rows);
     let mut user_lines: Vec<u64> = Vec::with_capacity(rows);
     let mut user_index: HashMap<String, usize> = HashMap::with_capacity(rows);
-    let mut found = Vec::new();
+    // Reading and normalising the values is most of the work, and needs nothing but
+    // the record: it is done first for every record, on all cores.
+    let mut parsed =
+        parse_keys(table.records(), &columns)
+            .into_iter()
+            .flat_map(|(keys, counts)| {
+                let mut keys = keys.into_iter();
+                counts.into_iter().map(move |count| {
+                    keys.by_ref()
+                        .take(count as usize)
+                        .collect::<Vec<(Result<Contact, String>, usize)>>()
+                })
+            });
     for (n, record) in table.records().iter().enumerate() {
         if n > 0 && n % 10_000 == 0 {
             progress(n);
         }
+        let found = parsed.next().unwrap_or_default();
         let line = record.line;
         let Some(user_id) = first_value(record, Some(user_col)) else {
             report
@@ -451,43 +517,36 @@ pub fn map(
                 entries.users.len() - 1
             }
         };
-        for column in &columns {
-            for value in record.get(column.index) {
-                found.clear();
-                keys_of(column, value, &mut found);
-                for (key, slot) in found.drain(..) {
-                    let attribute = column.labels[slot];
-                    let key = match key {
-                        Ok(k) => k,
-                        Err(reason) => {
-                            report.bad_values.push(|| {
-                                format!("line {line}, {}: {reason}", entries.attributes[attribute])
-                            });
-                            continue;
-                        }
-                    };
-                    let new = Match { user, attribute };
-                    match entries.keys.entry(key) {
-                        Entry::Vacant(v) => {
-                            v.insert(vec![new]);
-                        }
-                        Entry::Occupied(mut o) => {
-                            if o.get().iter().any(|m| m.user == user) {
-                                continue;
-                            }
-                            let other = o.get()[0].user;
-                            report.duplicate_keys.push(|| {
-                                format!(
-                                    "line {line}: {} ({}) of {user_id} is also {}'s (line {})",
-                                    crate::published::lookup_key(o.key()),
-                                    entries.attributes[attribute],
-                                    entries.users[other].user_id,
-                                    user_lines[other]
-                                )
-                            });
-                            o.get_mut().push(new);
-                        }
+        for (key, attribute) in found {
+            let key = match key {
+                Ok(k) => k,
+                Err(reason) => {
+                    report.bad_values.push(|| {
+                        format!("line {line}, {}: {reason}", entries.attributes[attribute])
+                    });
+                    continue;
+                }
+            };
+            let new = Match { user, attribute };
+            match entries.keys.entry(key) {
+                Entry::Vacant(v) => {
+                    v.insert(vec![new]);
+                }
+                Entry::Occupied(mut o) => {
+                    if o.get().iter().any(|m| m.user == user) {
+                        continue;
                     }
+                    let other = o.get()[0].user;
+                    report.duplicate_keys.push(|| {
+                        format!(
+                            "line {line}: {} ({}) of {user_id} is also {}'s (line {})",
+                            crate::published::lookup_key(o.key()),
+                            entries.attributes[attribute],
+                            entries.users[other].user_id,
+                            user_lines[other]
+                        )
+                    });
+                    o.get_mut().push(new);
                 }
             }
         }

@@ -96,6 +96,36 @@ fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
+/// Writes every shard into the folder `tmp`, each with one `write`, from several
+/// threads: creating thousands of files is mostly the file system's CPU time.
+fn write_shards(tmp: &Path, shards: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(2, 8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let write_some = || -> anyhow::Result<()> {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((path, bytes)) = shards.get(i) else {
+                return Ok(());
+            };
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let file = tmp.join(name);
+            std::fs::write(&file, bytes)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(write_some)).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect::<anyhow::Result<Vec<()>>>()
+    })?;
+    Ok(())
+}
+
 /// What [`write`] did.
 struct Written {
     kept_previous: Option<String>,
@@ -112,11 +142,7 @@ fn write(out: &Path, dir: &PublishedDirectory) -> anyhow::Result<Written> {
             .with_context(|| format!("cannot remove {}", tmp.display()))?;
     }
     std::fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    for (path, bytes) in &dir.shards {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let file = tmp.join(name);
-        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-    }
+    write_shards(&tmp, &dir.shards)?;
     let final_dir = out.join(&dir.export_id);
     std::fs::rename(&tmp, &final_dir)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), final_dir.display()))?;
@@ -158,6 +184,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let (format, table) =
         adexport::read(&bytes, format).with_context(|| format!("{}", input.display()))?;
+    drop(bytes);
     if show_progress {
         eprintln!(
             "[{}] read {} records from {}",
@@ -280,6 +307,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     if s.users == 0 {
         bail!("nothing was exported");
     }
+    // The process ends here: freeing half a million keys one by one would take
+    // 0.1 s of a 100,000-user export for nothing.
+    std::mem::forget(entries);
+    std::mem::forget(directory);
     Ok(())
 }
 

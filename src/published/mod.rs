@@ -8,7 +8,9 @@
 //! - `manifest.json`: a [signed] file ([`Context::Manifest`]) whose
 //!   payload is
 //!   `{"format":"lync-quickcall-directory/1","export_id":"<32 hex>","created":<unix secs>,
-//!   "expires":<unix secs>,"salt":"<32 bytes, base64>","shard_bits":<0..=16>,"users":<n>,"keys":<n>}`.
+//!   "expires":<unix secs>,"salt":"<32 bytes, base64>","shard_bits":<0..=16>,"users":<n>,"keys":<n>,
+//!   "attributes":["msRTCSIP-PrimaryUserAddress","mail",...]}`: `attributes` names the
+//!   Active Directory attributes keys come from, which entries refer to by index.
 //!   It changes with every export: serve it with `Cache-Control: no-cache`.
 //! - `<export_id>/<index, 4 lowercase hex digits>.json`, `2^shard_bits` shards, each a
 //!   signed file ([`Context::Shard`]) whose payload is
@@ -28,8 +30,10 @@
 //!   of `d`, big-endian, shifted right by `32 - shard_bits`;
 //! - the **entry key** is `SHA-256("lync-quickcall/enc\0" || salt || key)`, and the
 //!   entry is the ChaCha20-Poly1305 encryption, under that key, of the JSON list
-//!   `[{"u":"<user id>","n":"<display name or null>","m":"<attribute that matched>"}]` of
-//!   every person the key maps to (several: the page offers a chooser).
+//!   `[["<user id>","<display name>" or null,<attribute>],...]` of every person the key
+//!   maps to (several: the page offers a chooser), `<attribute>` being the index in the
+//!   manifest's `attributes` of the attribute that gave the key. (Lists rather than
+//!   objects, and an index rather than the name, keep 100,000 users' shards small.)
 //!
 //! So the files list neither addresses, user ids nor names in clear: reading an entry
 //! takes its key (the address or number), which the page has and a bystander must guess.
@@ -74,6 +78,17 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const MAX_SHARD_BITS: u8 = 16;
 /// How far in the future a manifest's `created` may be, for clocks that disagree.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 24 * 3600;
+/// The most attribute names a manifest may list.
+pub const MAX_ATTRIBUTES: usize = 64;
+/// The longest attribute name a manifest may list, in bytes.
+pub const MAX_ATTRIBUTE_LEN: usize = 256;
+
+/// Whether `name` may be listed as an attribute: not empty, at most
+/// [`MAX_ATTRIBUTE_LEN`] bytes, no control character.
+fn valid_attribute(name: &str) -> bool {
+    !name.is_empty() && name.len() <= MAX_ATTRIBUTE_LEN && !name.chars().any(char::is_control)
+}
+
 /// The most people one key may map to. A number shared by more people (a switchboard)
 /// identifies nobody; the export tool leaves such keys out and reports them.
 pub const MAX_PEOPLE_PER_KEY: usize = 20;
@@ -290,6 +305,7 @@ struct RawManifest {
     shard_bits: u8,
     users: u64,
     keys: u64,
+    attributes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -299,12 +315,8 @@ struct RawShard {
     entries: Vec<(String, String)>,
 }
 
-#[derive(Deserialize)]
-struct RawPerson {
-    u: String,
-    n: Option<String>,
-    m: String,
-}
+/// One person of an entry: user id, display name, index of the attribute.
+type RawPerson = (String, Option<String>, u32);
 
 fn payload_text<'a>(file: &str, payload: &'a [u8]) -> Result<&'a str, DirectoryError> {
     std::str::from_utf8(payload).map_err(|_| DirectoryError::Unreadable {
@@ -327,6 +339,7 @@ pub struct VerifiedManifest {
     shard_bits: u8,
     users: u64,
     keys: u64,
+    attributes: Vec<String>,
     signer: PublicKey,
 }
 
@@ -399,6 +412,14 @@ impl VerifiedManifest {
                 raw.shard_bits
             )));
         }
+        if raw.attributes.len() > MAX_ATTRIBUTES
+            || !raw.attributes.iter().all(|a| valid_attribute(a))
+        {
+            return Err(unreadable(
+                "the attribute names are too many, empty, too long or have control characters"
+                    .into(),
+            ));
+        }
         if raw.expires <= raw.created {
             return Err(unreadable("it expires before it was created".into()));
         }
@@ -422,6 +443,7 @@ impl VerifiedManifest {
             shard_bits: raw.shard_bits,
             users: raw.users,
             keys: raw.keys,
+            attributes: raw.attributes,
             signer: *verified.key(),
         })
     }
@@ -449,6 +471,11 @@ impl VerifiedManifest {
     /// How many lookup keys it holds.
     pub fn keys(&self) -> u64 {
         self.keys
+    }
+
+    /// The names of the attributes keys come from (`msRTCSIP-PrimaryUserAddress`...).
+    pub fn attributes(&self) -> &[String] {
+        &self.attributes
     }
 
     /// How many shards it has (`2^shard_bits`).
@@ -548,6 +575,7 @@ impl VerifiedManifest {
             index: shard.index,
             salt: self.salt,
             shard_bits: self.shard_bits,
+            attributes: self.attributes.clone(),
             entries,
         })
     }
@@ -582,6 +610,7 @@ pub struct VerifiedShard {
     index: u32,
     salt: [u8; 32],
     shard_bits: u8,
+    attributes: Vec<String>,
     entries: BTreeMap<[u8; 16], Vec<u8>>,
 }
 
@@ -628,14 +657,18 @@ impl VerifiedShard {
             return Err(corrupt("it lists no person, or too many"));
         }
         let mut out = Vec::with_capacity(people.len());
-        for p in people {
-            if p.u.trim().is_empty() || p.u.chars().any(char::is_control) {
+        for (user_id, display_name, attribute) in people {
+            if user_id.trim().is_empty() || user_id.chars().any(char::is_control) {
                 return Err(corrupt("a user id is empty or has control characters"));
             }
+            let attribute = usize::try_from(attribute)
+                .ok()
+                .and_then(|a| self.attributes.get(a))
+                .ok_or_else(|| corrupt("it names an attribute the manifest does not list"))?;
             out.push(Person {
-                user_id: p.u,
-                display_name: p.n,
-                matched_by: Some(p.m),
+                user_id,
+                display_name,
+                matched_by: Some(attribute.clone()),
             });
         }
         Ok(Lookup::Found(out))

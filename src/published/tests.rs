@@ -218,7 +218,16 @@ fn the_three_phone_forms_meet() {
 fn the_files_hide_addresses_ids_and_names() {
     let k = key(1);
     let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
-    let mut all = dir.manifest.clone();
+    // The manifest names the attributes keys come from, and nothing about anyone.
+    let manifest = String::from_utf8(dir.manifest.clone()).unwrap();
+    let (_, payload) = manifest.split_once('\n').unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(payload).unwrap();
+    assert_eq!(
+        v["attributes"],
+        serde_json::json!(["msRTCSIP-PrimaryUserAddress", "mail", "telephoneNumber"])
+    );
+    v["attributes"] = serde_json::Value::Null;
+    let mut all = v.to_string().into_bytes();
     for (_, b) in &dir.shards {
         all.extend_from_slice(b);
     }
@@ -284,12 +293,17 @@ fn many_users_are_sharded_and_every_key_is_found_in_its_shard() {
     let dir = build(&e, &options(), &fresh(2), &k).unwrap();
     assert!(dir.stats.shard_bits >= 4, "{:?}", dir.stats);
     assert_eq!(dir.shards.len(), 1 << dir.stats.shard_bits);
+    assert!(
+        dir.stats.biggest_shard_bytes <= BuildOptions::DEFAULT_MAX_SHARD_BYTES,
+        "{:?}",
+        dir.stats
+    );
+    // The fewest shards: with half as many, some shard would be too big.
     let average = (dir.stats.total_bytes - dir.stats.manifest_bytes) / dir.shards.len();
     assert!(
-        average <= BuildOptions::DEFAULT_SHARD_BYTES,
-        "average shard {average} bytes"
+        average * 2 > BuildOptions::DEFAULT_MAX_SHARD_BYTES / 2,
+        "{average}"
     );
-    assert!(dir.stats.biggest_shard_bytes < 16 * 1024);
     let served = Served::new(&dir);
     let m = VerifiedManifest::open(served.get(MANIFEST_FILE), &keys, NOW).unwrap();
     let mut opened = HashMap::new();
@@ -315,13 +329,61 @@ fn many_users_are_sharded_and_every_key_is_found_in_its_shard() {
 }
 
 #[test]
-fn choose_bits_aims_at_the_average_shard_size() {
-    assert_eq!(build::choose_bits(0, 6144), 0);
-    assert_eq!(build::choose_bits(5_000, 6144), 0);
-    assert_eq!(build::choose_bits(10_000, 6144), 1);
-    // 100,000 users' worth (about 80 MB) needs 14 bits.
-    assert_eq!(build::choose_bits(80_000_000, 6144), 14);
-    assert_eq!(build::choose_bits(usize::MAX / 2, 6144), MAX_SHARD_BITS);
+fn every_shard_fits_the_limit_asked_for() {
+    let k = key(1);
+    let e = big_entries(500);
+    for max in [1_500, 3_000, 6_000, 50_000] {
+        let options = BuildOptions {
+            max_shard_bytes: max,
+            ..options()
+        };
+        let dir = build(&e, &options, &fresh(7), &k).unwrap();
+        assert!(
+            dir.shards.iter().all(|(_, b)| b.len() <= max),
+            "{max}: {:?}",
+            dir.stats
+        );
+        assert!(dir.stats.biggest_shard_bytes <= max);
+        // A limit twice as big takes fewer shards.
+        if dir.stats.shard_bits > 0 {
+            let bigger = build(
+                &e,
+                &BuildOptions {
+                    max_shard_bytes: dir.stats.biggest_shard_bytes * 2 + 500,
+                    ..options
+                },
+                &fresh(7),
+                &k,
+            )
+            .unwrap();
+            assert!(bigger.stats.shard_bits < dir.stats.shard_bits);
+        }
+    }
+}
+
+#[test]
+fn choose_bits_takes_the_fewest_shards_whose_biggest_fits() {
+    let mut sizes = vec![0usize; 1 << MAX_SHARD_BITS];
+    assert_eq!(build::choose_bits(&sizes, 1000), 0);
+    // 600 bytes in the first and in the last of 65,536: together in one shard they
+    // would be too big, one bit splits them.
+    sizes[0] = 600;
+    sizes[0xffff] = 600;
+    assert_eq!(build::choose_bits(&sizes, 1000), 1);
+    assert_eq!(build::choose_bits(&sizes, 1200), 0);
+    // Neighbours at 16 bits only part with 16 bits.
+    sizes[1] = 600;
+    assert_eq!(build::choose_bits(&sizes, 1000), 16);
+    // One entry bigger than the limit: as few shards as make the biggest smallest.
+    let mut sizes = vec![0usize; 1 << MAX_SHARD_BITS];
+    sizes[5] = 5000;
+    assert_eq!(build::choose_bits(&sizes, 1000), 0);
+    sizes[0x8000] = 10;
+    assert_eq!(build::choose_bits(&sizes, 1000), 1);
+    // Evenly spread: 100 bytes in each of 65,536 need 2^10 shards of 6,400 bytes.
+    let sizes = vec![100usize; 1 << MAX_SHARD_BITS];
+    assert_eq!(build::choose_bits(&sizes, 6400), 10);
+    assert_eq!(build::choose_bits(&sizes, 6399), 11);
     assert_eq!(shard_index(0xffff_ffff, 0), 0);
     assert_eq!(shard_index(0xffff_ffff, 16), 0xffff);
     assert_eq!(shard_index(0x8000_0000, 1), 1);
@@ -542,7 +604,8 @@ fn validly_signed_but_unusable_manifests() {
         let mut v = serde_json::json!({
             "format": FORMAT, "export_id": "0123456789abcdef0123456789abcdef",
             "created": NOW, "expires": NOW + DAY,
-            "salt": STANDARD.encode([7u8; 32]), "shard_bits": 3, "users": 1, "keys": 1
+            "salt": STANDARD.encode([7u8; 32]), "shard_bits": 3, "users": 1, "keys": 1,
+            "attributes": ["mail"]
         });
         f(&mut v);
         manifest_with(&v.to_string(), &k)
@@ -562,6 +625,24 @@ fn validly_signed_but_unusable_manifests() {
         (good(&|v| v["shard_bits"] = 17.into()), "shard_bits"),
         (good(&|v| v["expires"] = NOW.into()), "expires before"),
         (good(&|v| v["keys"] = "many".into()), "cannot be read"),
+        (
+            good(&|v| v["attributes"] = serde_json::json!(["mail\n"])),
+            "attribute names",
+        ),
+        (
+            good(&|v| v["attributes"] = serde_json::json!([""])),
+            "attribute names",
+        ),
+        (
+            good(&|v| v["attributes"] = serde_json::json!(vec!["a"; MAX_ATTRIBUTES + 1])),
+            "attribute names",
+        ),
+        (
+            good(&|v| {
+                v.as_object_mut().unwrap().remove("attributes");
+            }),
+            "attributes",
+        ),
         (manifest_with("not json", &k), "cannot be read"),
         (manifest_with("{}", &k), "no \"format\""),
         (sign(b"\xff\xfe", Context::Manifest, &k), "not UTF-8"),
@@ -612,6 +693,31 @@ fn validly_signed_but_damaged_shards_and_entries() {
         .directory(std::slice::from_ref(&jdoe), &[shard])
         .unwrap_err();
     assert!(matches!(e, DirectoryError::Corrupt { .. }), "{e:?}");
+    // Entries that decrypt but do not say who: signed by the trusted key, but not by
+    // this export tool.
+    for (plain, expected) in [
+        (
+            r#"[["a@x.com",null,3]]"#,
+            "attribute the manifest does not list",
+        ),
+        (r#"[["a@x.com",null,-1]]"#, "bad JSON"),
+        (r#"[{"u":"a@x.com","n":null,"m":"mail"}]"#, "bad JSON"),
+        (r#"[["",null,0]]"#, "user id is empty"),
+        ("[]", "no person"),
+    ] {
+        let ciphertext = entry_cipher(&m.salt, &lookup_key(&jdoe))
+            .encrypt(Nonce::from_slice(&NONCE), plain.as_bytes())
+            .unwrap();
+        let entry = format!("[\"{id}\",\"{}\"]", STANDARD.encode(ciphertext));
+        let shard = m
+            .open_shard(&r, &shard_with(&payload(&entry), &k), &keys)
+            .unwrap();
+        let e = shard.lookup(&jdoe).unwrap_err();
+        assert!(
+            e.to_string().contains(expected),
+            "{e} (expected '{expected}')"
+        );
+    }
     // Malformed entries.
     for (entries, expected) in [
         (format!("[\"{id}\",\"***\"]"), "not base64"),
@@ -707,6 +813,20 @@ fn build_refuses_nonsense() {
         build(&entries(), &o, &fresh(1), &k),
         Err(BuildError::NoValidity)
     );
+    for bad in [String::new(), "a\nb".into(), "x".repeat(257)] {
+        let mut e = entries();
+        e.attributes.push(bad);
+        assert_eq!(
+            build(&e, &options(), &fresh(1), &k),
+            Err(BuildError::BadAttributes { count: 4 })
+        );
+    }
+    let mut e = entries();
+    e.attributes = vec!["a".into(); MAX_ATTRIBUTES + 1];
+    assert!(matches!(
+        build(&e, &options(), &fresh(1), &k),
+        Err(BuildError::BadAttributes { .. })
+    ));
     let mut e = entries();
     e.keys.insert(
         contact("x@y.com"),
@@ -773,7 +893,7 @@ fn lookup_keys_and_their_hashes() {
 /// shards so that there are several.
 fn fixture_export() -> PublishedDirectory {
     let options = BuildOptions {
-        target_shard_bytes: 550,
+        max_shard_bytes: 600,
         ..options()
     };
     build(&entries(), &options, &fresh(1), &key(1)).unwrap()

@@ -13,43 +13,108 @@
 
 use std::collections::HashMap;
 use std::fs;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use tiny_http::{Header, Method, Request, Response, Server};
 
-/// A tiny_http server answering from a thread; stops when dropped.
+/// One request, as a handler sees it.
+struct Incoming {
+    method: String,
+    /// The request target (path and query), exactly as sent.
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A handler's answer.
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header; one with a line break (from a hand-edited `web.config`) is left out.
+    fn header(&mut self, name: &str, value: &str) {
+        if !(name.is_empty() || name.contains(['\r', '\n', ':']) || value.contains(['\r', '\n'])) {
+            self.headers.push((name.to_string(), value.to_string()));
+        }
+    }
+}
+
+type Handler = dyn Fn(&Incoming) -> Reply + Send + Sync;
+
+/// How long a connection waits for data before checking whether the server stopped.
+const POLL: Duration = Duration::from_millis(100);
+/// The longest request head (request line and headers) accepted.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// An HTTP/1.1 server answering from background threads, one per connection, with
+/// keep-alive; stops when dropped.
+///
+/// (It used to be tiny_http, whose thread pool can leave a new connection unserved
+/// when a browser opens several at once: a page load then hung until the page-load
+/// timeout, about one run in two of the benchmarks.)
 struct Running {
-    server: Arc<Server>,
     port: u16,
+    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Running {
     /// Listens on `127.0.0.1:port` (0: any free port) and hands every request to
-    /// `handle`, one at a time.
-    fn start(port: u16, handle: impl Fn(Request) + Send + 'static) -> Result<Running> {
-        let server = Server::http(("127.0.0.1", port))
-            .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .ok_or_else(|| anyhow!("the server has no IP address"))?;
-        let server = Arc::new(server);
-        let accept = Arc::clone(&server);
+    /// `handle`.
+    fn start(
+        port: u16,
+        handle: impl Fn(&Incoming) -> Reply + Send + Sync + 'static,
+    ) -> Result<Running> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle: Arc<Handler> = Arc::new(handle);
+        let stopped = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            for request in accept.incoming_requests() {
-                handle(request);
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                match stream {
+                    Ok(stream) => {
+                        let (handle, stopped) = (Arc::clone(&handle), Arc::clone(&stopped));
+                        std::thread::spawn(move || serve_connection(stream, &*handle, &stopped));
+                    }
+                    // Out of file descriptors, say: let some connections end.
+                    Err(_) => std::thread::sleep(POLL),
+                }
             }
         });
         Ok(Running {
-            server,
             port,
+            stop,
             thread: Some(thread),
         })
     }
@@ -57,9 +122,150 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accepting thread up.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// Reads up to and including the blank line that ends a request head; `None` when the
+/// client closed the connection, sent something too long, or the server stops.
+fn read_head(reader: &mut BufReader<TcpStream>, stop: &AtomicBool) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    loop {
+        // On a time-out, what was read stays in `head` and reading goes on.
+        match reader.read_until(b'\n', &mut head) {
+            Ok(0) => return None,
+            Ok(_) => {
+                if head == b"\r\n" || head == b"\n" {
+                    // A stray line break between requests.
+                    head.clear();
+                } else if head.ends_with(b"\n\r\n") || head.ends_with(b"\n\n") {
+                    return Some(head);
+                } else if head.len() > MAX_HEAD {
+                    return None;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
+                if stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Reads and drops a request body of `len` bytes; false when the connection broke.
+fn skip_body(reader: &mut BufReader<TcpStream>, mut len: usize, stop: &AtomicBool) -> bool {
+    let mut buf = [0u8; 8192];
+    while len > 0 {
+        let want = len.min(buf.len());
+        match reader.read(&mut buf[..want]) {
+            Ok(0) => return false,
+            Ok(n) => len -= n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if stop.load(Ordering::SeqCst) {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "",
+    }
+}
+
+/// Answers the requests of one connection until the client closes it, asks for it to
+/// be closed (`Connection: close`, or HTTP/1.0), or the server stops.
+fn serve_connection(stream: TcpStream, handle: &Handler, stop: &AtomicBool) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(POLL));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    while let Some(head) = read_head(&mut reader, stop) {
+        let head = String::from_utf8_lossy(&head);
+        let mut lines = head.lines();
+        let mut request_line = lines.next().unwrap_or("").split(' ');
+        let (Some(method), Some(url), Some(version)) = (
+            request_line.next(),
+            request_line.next(),
+            request_line.next(),
+        ) else {
+            let _ = writer.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            return;
+        };
+        let request = Incoming {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers: lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .collect(),
+        };
+        let body = request
+            .header("Content-Length")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        if body > 0 && (body > MAX_HEAD || !skip_body(&mut reader, body, stop)) {
+            return;
+        }
+        let connection = request
+            .header("Connection")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let keep_alive = if version == "HTTP/1.1" {
+            !connection.contains("close")
+        } else {
+            connection.contains("keep-alive")
+        };
+        let reply = handle(&request);
+        let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+        for (name, value) in &reply.headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let bodiless = reply.status == 304 || reply.status == 204;
+        if !bodiless {
+            out.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+        }
+        if !keep_alive {
+            out.push_str("Connection: close\r\n");
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if !bodiless && !request.method.eq_ignore_ascii_case("HEAD") {
+            bytes.extend_from_slice(&reply.body);
+        }
+        if writer
+            .write_all(&bytes)
+            .and_then(|()| writer.flush())
+            .is_err()
+            || !keep_alive
+        {
+            return;
         }
     }
 }
@@ -67,10 +273,6 @@ impl Drop for Running {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in a handler thread cannot leave these values half-updated.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
 }
 
 /// What an overridden path answers.
@@ -273,63 +475,47 @@ fn cache_control(route: &str) -> &'static str {
     }
 }
 
-fn serve_file(state: &StaticState, request: Request) {
+fn serve_file(state: &StaticState, request: &Incoming) -> Reply {
     let at = Instant::now();
-    let target = request.url().to_string();
-    let method_ok = matches!(request.method(), Method::Get | Method::Head);
-    let etag_sent = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("If-None-Match"))
-        .map(|h| h.value.as_str().to_string());
+    let target = request.url.clone();
+    let method_ok = matches!(request.method.as_str(), "GET" | "HEAD");
+    let etag_sent = request.header("If-None-Match").map(str::to_string);
     let found = if method_ok {
         route(&target).and_then(|r| lookup(state, &r).map(|found| (r, found)))
     } else {
         None
     };
-    let (status, response) = match found {
-        None if !method_ok => (405, Response::from_string("method not allowed\n")),
-        None => (404, Response::from_string("not found\n")),
+    let mut reply = match found {
+        None if !method_ok => Reply::new(405, "method not allowed\n"),
+        None => Reply::new(404, "not found\n"),
         Some((route, (content_type, body))) => {
             let digest = Sha256::digest(&body);
             let etag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
             let etag = format!("\"{etag}\"");
-            let response = if etag_sent.as_deref() == Some(etag.as_str()) {
-                (304, Response::from_data(Vec::new()))
+            let mut reply = if etag_sent.as_deref() == Some(etag.as_str()) {
+                Reply::new(304, Vec::new())
             } else {
-                (200, Response::from_data(body))
+                Reply::new(200, body)
             };
-            let (status, mut response) = response;
-            for h in [
-                header("Content-Type", &content_type),
-                header("Cache-Control", cache_control(&route)),
-                header("ETag", &etag),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                response.add_header(h);
-            }
-            (status, response)
+            reply.header("Content-Type", &content_type);
+            reply.header("Cache-Control", cache_control(&route));
+            reply.header("ETag", &etag);
+            reply
         }
     };
-    let mut response = response.with_status_code(status);
-    if status >= 400 {
-        if let Some(h) = header("Cache-Control", "no-store") {
-            response.add_header(h);
-        }
+    if reply.status >= 400 {
+        reply.header("Content-Type", "text/plain; charset=utf-8");
+        reply.header("Cache-Control", "no-store");
     }
     for (name, value) in &state.headers {
-        if let Some(h) = header(name, value) {
-            response.add_header(h);
-        }
+        reply.header(name, value);
     }
     lock(&state.hits).push(Hit {
         url: target,
-        status,
+        status: reply.status,
         at,
     });
-    let _ = request.respond(response);
+    reply
 }
 
 /// The content type and body for `route`: an override, or a file under the root.
@@ -388,11 +574,10 @@ impl MockItsm {
         let log = Arc::clone(&landings);
         let running = Running::start(port, move |request| {
             let at = Instant::now();
-            let target = request.url().to_string();
+            let target = request.url.clone();
             // Browsers ask for an icon on their own; it is not a landing.
             if target == "/favicon.ico" {
-                let _ = request.respond(Response::from_string("").with_status_code(404));
-                return;
+                return Reply::new(404, Vec::new());
             }
             lock(&log).push(Landing {
                 target: target.clone(),
@@ -402,17 +587,10 @@ impl MockItsm {
                 "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Mock ITSM</title></head>\n<body><p id=\"landed\">Mock ITSM: landed on {}</p></body></html>\n",
                 html_escape(&target)
             );
-            let mut response = Response::from_string(page);
-            for h in [
-                header("Content-Type", "text/html; charset=utf-8"),
-                header("Cache-Control", "no-store"),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                response.add_header(h);
-            }
-            let _ = request.respond(response);
+            let mut reply = Reply::new(200, page);
+            reply.header("Content-Type", "text/html; charset=utf-8");
+            reply.header("Cache-Control", "no-store");
+            reply
         })?;
         Ok(MockItsm { running, landings })
     }
@@ -580,6 +758,43 @@ mod tests {
         server.set_override("/config.json", None);
         assert_eq!(get(port, "/config.json", "").2, b"{}");
         assert!(server.hits().iter().any(|h| h.status == 304));
+    }
+
+    #[test]
+    fn many_connections_at_once_and_keep_alive() {
+        let mock = MockItsm::start(0).unwrap();
+        let port = mock.running.port;
+        // A browser opens several connections at once; every one is answered.
+        let mut conns: Vec<TcpStream> = (0..12)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        for (i, c) in conns.iter_mut().enumerate() {
+            c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            write!(c, "GET /a{i} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        }
+        for c in &mut conns {
+            let mut buf = [0u8; 12];
+            c.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"HTTP/1.1 200");
+        }
+        // Two requests on one kept-alive connection, the second asking to close.
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        assert_eq!(raw.matches("HTTP/1.1 200 OK").count(), 2, "{raw}");
+        assert!(raw.contains("landed on /one") && raw.contains("landed on /two"));
+        assert_eq!(mock.count(), 14);
+        // HEAD: the headers only.
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "HEAD /h HTTP/1.0\r\n\r\n").unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        assert!(
+            raw.starts_with("HTTP/1.1 200 OK\r\n") && raw.ends_with("\r\n\r\n"),
+            "{raw}"
+        );
     }
 
     #[test]

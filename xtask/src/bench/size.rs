@@ -45,13 +45,13 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
         "  {:<40} {:>10} {:>10}",
         "total loaded by the page", raw_total, gz_total
     );
-    Ok(vec![Verdict {
-        name: "transfer size".into(),
-        pass: gz_total <= BUDGET,
-        detail: format!(
+    Ok(vec![Verdict::budget(
+        "transfer size",
+        gz_total <= BUDGET,
+        format!(
             "{gz_total} bytes gzipped ({raw_total} raw) for everything the page loads, budget {BUDGET}"
         ),
-    }])
+    )])
 }
 
 #[cfg(test)]
