@@ -318,11 +318,23 @@ struct RawShard {
 /// One person of an entry: user id, display name, index of the attribute.
 type RawPerson = (String, Option<String>, u32);
 
-fn payload_text<'a>(file: &str, payload: &'a [u8]) -> Result<&'a str, DirectoryError> {
-    std::str::from_utf8(payload).map_err(|_| DirectoryError::Unreadable {
+/// Verifies `bytes` (the file `file`, of kind `context`) against `keys` and returns its
+/// payload as text, with the key that signed it. Nothing is read before this succeeds.
+fn verified_text<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    context: Context,
+    keys: &TrustedKeys,
+) -> Result<(&'a str, PublicKey), DirectoryError> {
+    let verified = signed::open(bytes, context, keys).map_err(|error| DirectoryError::Signed {
+        file: file.to_string(),
+        error,
+    })?;
+    let text = std::str::from_utf8(verified.payload()).map_err(|_| DirectoryError::Unreadable {
         file: file.to_string(),
         problem: "it is not UTF-8 text".into(),
-    })
+    })?;
+    Ok((text, *verified.key()))
 }
 
 fn valid_export_id(s: &str) -> bool {
@@ -372,13 +384,7 @@ impl VerifiedManifest {
         now: u64,
     ) -> Result<VerifiedManifest, DirectoryError> {
         let file = MANIFEST_FILE;
-        let verified = signed::open(bytes, Context::Manifest, keys).map_err(|error| {
-            DirectoryError::Signed {
-                file: file.into(),
-                error,
-            }
-        })?;
-        let text = payload_text(file, verified.payload())?;
+        let (text, signer) = verified_text(file, bytes, Context::Manifest, keys)?;
         let unreadable = |problem: String| DirectoryError::Unreadable {
             file: file.into(),
             problem,
@@ -444,7 +450,7 @@ impl VerifiedManifest {
             users: raw.users,
             keys: raw.keys,
             attributes: raw.attributes,
-            signer: *verified.key(),
+            signer,
         })
     }
 
@@ -535,12 +541,7 @@ impl VerifiedManifest {
         keys: &TrustedKeys,
     ) -> Result<VerifiedShard, DirectoryError> {
         let file = shard.path.as_str();
-        let verified =
-            signed::open(bytes, Context::Shard, keys).map_err(|error| DirectoryError::Signed {
-                file: file.into(),
-                error,
-            })?;
-        let text = payload_text(file, verified.payload())?;
+        let (text, _) = verified_text(file, bytes, Context::Shard, keys)?;
         let unreadable = |problem: String| DirectoryError::Unreadable {
             file: file.into(),
             problem,
