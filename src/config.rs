@@ -186,6 +186,34 @@ pub(crate) fn http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// Checks a URL template: an absolute `http(s)` URL (see [`http_url`]) with
+/// `placeholder` only in its query, so that the value put there can never change the
+/// host or the path.
+pub(crate) fn check_placeholder_in_query(
+    field: &str,
+    template: &str,
+    placeholder: &str,
+) -> Result<(), ConfigError> {
+    if !template.contains(placeholder) {
+        return Err(ConfigError::field(
+            field,
+            format!("'{}' has no {placeholder} placeholder", printable(template)),
+        ));
+    }
+    let query_start = template.find('?');
+    let first = template.find(placeholder).unwrap_or(0);
+    if query_start.is_none_or(|q| first < q) {
+        return Err(ConfigError::field(
+            field,
+            format!(
+                "'{}': {placeholder} may only appear in the query, after '?'",
+                printable(template)
+            ),
+        ));
+    }
+    http_url(field, &template.replace(placeholder, "x")).map(drop)
+}
+
 /// Like [`http_url`], for a base URL: no query or fragment, and a trailing `/` added so
 /// that page names join under it.
 fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {

@@ -6,15 +6,23 @@
 //!   contacts are unknown.
 //! - `export`: a signed export of Active Directory published beside the page (see
 //!   [`crate::published`]), read through [`crate::published::ExportDirectory`].
+//! - `graph`: Entra ID through Microsoft Graph (see [`crate::graph`]), and `endpoint`:
+//!   a lookup service of the company's own (see [`crate::endpoint`]). The page asks
+//!   them, then hands their answers to [`Answers`].
 //!
 //! Sources that need the network (a signed export, Microsoft Graph) are fetched by the
 //! page, then verified and read here into a value that implements [`Directory`], so
 //! the decision logic in [`crate::outcome`] never sees where the answer came from.
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::config::{no_unknown_fields, ConfigError};
 use crate::contact::{printable, Contact};
+use crate::endpoint::EndpointSettings;
+use crate::graph::{GraphSettings, RawGraph};
 use crate::signed::{PublicKey, TrustedKeys};
 
 /// Where contacts are resolved, as configured in `config.json`'s `directory`.
@@ -31,17 +39,72 @@ pub enum DirectorySource {
         /// The keys an export may be signed with.
         keys: TrustedKeys,
     },
+    /// `{"source": "graph", "tenant": "...", "client_id": "...", ...}`: Entra ID, through
+    /// Microsoft Graph, as the signed-in technician (see [`crate::graph`]).
+    Graph(GraphSettings),
+    /// `{"source": "endpoint", "url": "...?contact={contact}"}`: a lookup service of the
+    /// company's own (see [`crate::endpoint`]).
+    Endpoint(EndpointSettings),
 }
 
 /// The directory folder when `directory.path` is not given.
 pub const DEFAULT_EXPORT_PATH: &str = "directory/";
 
+// Unknown fields are collected (`flatten`) rather than refused by serde, as in
+// `config.rs`: the browser's decoder ignores `deny_unknown_fields`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RawDirectory {
     source: String,
     path: Option<String>,
     public_keys: Option<Vec<String>>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    userid_attribute: Option<String>,
+    #[serde(rename = "match")]
+    match_on: Option<Vec<String>>,
+    authority: Option<String>,
+    graph_url: Option<String>,
+    url: Option<String>,
+    credentials: Option<String>,
+    #[serde(flatten)]
+    unknown: BTreeMap<String, IgnoredAny>,
+}
+
+/// Every `directory` field but `source`, and the sources that use it.
+const FIELDS: [(&str, &str); 10] = [
+    ("path", "export"),
+    ("public_keys", "export"),
+    ("tenant", "graph"),
+    ("client_id", "graph"),
+    ("userid_attribute", "graph"),
+    ("match", "graph"),
+    ("authority", "graph"),
+    ("graph_url", "graph"),
+    ("url", "endpoint"),
+    ("credentials", "endpoint"),
+];
+
+impl RawDirectory {
+    /// The fields given (besides `source`).
+    fn present(&self) -> [(&'static str, bool); 10] {
+        let p = [
+            self.path.is_some(),
+            self.public_keys.is_some(),
+            self.tenant.is_some(),
+            self.client_id.is_some(),
+            self.userid_attribute.is_some(),
+            self.match_on.is_some(),
+            self.authority.is_some(),
+            self.graph_url.is_some(),
+            self.url.is_some(),
+            self.credentials.is_some(),
+        ];
+        let mut out = [("", false); 10];
+        for (i, ((name, _), given)) in FIELDS.iter().zip(p).enumerate() {
+            out[i] = (name, given);
+        }
+        out
+    }
 }
 
 impl DirectorySource {
@@ -49,21 +112,30 @@ impl DirectorySource {
         let Some(raw) = raw else {
             return Ok(DirectorySource::None);
         };
-        match raw.source.as_str() {
-            "none" => {
-                for (field, present) in [
-                    ("directory.path", raw.path.is_some()),
-                    ("directory.public_keys", raw.public_keys.is_some()),
-                ] {
-                    if present {
-                        return Err(ConfigError::field(
-                            field,
-                            "is only used with \"source\": \"export\"",
-                        ));
-                    }
-                }
-                Ok(DirectorySource::None)
+        let mut known: Vec<&str> = vec!["source"];
+        known.extend(FIELDS.iter().map(|(f, _)| *f));
+        no_unknown_fields("directory.", &raw.unknown, &known)?;
+        let source = match raw.source.as_str() {
+            s @ ("none" | "export" | "graph" | "endpoint") => s,
+            other => {
+                return Err(ConfigError::field(
+                    "directory.source",
+                    format!(
+                        "'{}' is not a directory source; use \"none\", \"export\", \"graph\" or \"endpoint\"",
+                        printable(other)
+                    ),
+                ))
             }
+        };
+        for ((field, given), (_, owner)) in raw.present().into_iter().zip(FIELDS) {
+            if given && owner != source {
+                return Err(ConfigError::field(
+                    format!("directory.{field}"),
+                    format!("is only used with \"source\": \"{owner}\""),
+                ));
+            }
+        }
+        match source {
             "export" => {
                 let path = export_path(raw.path.as_deref().unwrap_or(DEFAULT_EXPORT_PATH))?;
                 let keys = raw.public_keys.unwrap_or_default();
@@ -88,13 +160,37 @@ impl DirectorySource {
                 })?;
                 Ok(DirectorySource::Export { path, keys })
             }
-            other => Err(ConfigError::field(
-                "directory.source",
-                format!(
-                    "'{}' is not a directory source; use \"none\" or \"export\"",
-                    printable(other)
-                ),
-            )),
+            "graph" => Ok(DirectorySource::Graph(GraphSettings::from_raw(RawGraph {
+                tenant: raw.tenant.as_deref(),
+                client_id: raw.client_id.as_deref(),
+                userid_attribute: raw.userid_attribute.as_deref(),
+                match_on: raw.match_on.as_deref(),
+                authority: raw.authority.as_deref(),
+                graph_url: raw.graph_url.as_deref(),
+            })?)),
+            "endpoint" => Ok(DirectorySource::Endpoint(EndpointSettings::from_raw(
+                raw.url.as_deref(),
+                raw.credentials.as_deref(),
+            )?)),
+            _ => Ok(DirectorySource::None),
+        }
+    }
+
+    /// The origins other than the page's own that the page fetches from with this
+    /// source (the identity platform and Graph, or the endpoint): what the page's
+    /// Content-Security-Policy `connect-src` must list.
+    pub fn connect_origins(&self) -> Vec<String> {
+        match self {
+            DirectorySource::None | DirectorySource::Export { .. } => Vec::new(),
+            DirectorySource::Graph(g) => {
+                let mut out = vec![g.authority.origin().ascii_serialization()];
+                let graph = g.graph_url.origin().ascii_serialization();
+                if !out.contains(&graph) {
+                    out.push(graph);
+                }
+                out
+            }
+            DirectorySource::Endpoint(e) => vec![e.origin().ascii_serialization()],
         }
     }
 }
@@ -188,6 +284,25 @@ impl Directory for PassThrough {
             }]),
             Contact::Tel(_) => Lookup::Unknown,
         }
+    }
+}
+
+/// The answers a network source gave, contact by contact (Graph, the endpoint): the
+/// page asks, then looks the contacts up here. A contact it has no answer for is
+/// unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answers(BTreeMap<Contact, Lookup>);
+
+impl Answers {
+    /// Records what the source said of `contact`.
+    pub fn insert(&mut self, contact: Contact, lookup: Lookup) {
+        self.0.insert(contact, lookup);
+    }
+}
+
+impl Directory for Answers {
+    fn lookup(&self, contact: &Contact) -> Lookup {
+        self.0.get(contact).cloned().unwrap_or(Lookup::Unknown)
     }
 }
 
@@ -298,7 +413,7 @@ mod tests {
             (
                 r#"{"source":"ldap"}"#.to_string(),
                 "directory.source",
-                "use \"none\" or \"export\"",
+                "use \"none\", \"export\", \"graph\" or \"endpoint\"",
             ),
         ];
         for (json, field, problem) in cases {
@@ -332,6 +447,162 @@ mod tests {
             let (f, _) = field_error(&json);
             assert_eq!(f, "directory.path", "{bad:?}");
         }
+    }
+
+    const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+
+    #[test]
+    fn graph_source() {
+        let d = directory(&format!(
+            r#"{{"source":"graph","tenant":"contoso.onmicrosoft.com","client_id":"{CLIENT}",
+                "userid_attribute":"userPrincipalName","match":["proxyAddresses","mail"],
+                "authority":"https://login.microsoftonline.us","graph_url":"https://graph.microsoft.us/"}}"#
+        ))
+        .unwrap();
+        let DirectorySource::Graph(g) = &d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(g.userid_attribute.as_str(), "userPrincipalName");
+        assert_eq!(g.match_on.len(), 2);
+        assert_eq!(g.scope(), "https://graph.microsoft.us/User.Read.All");
+        assert_eq!(
+            d.connect_origins(),
+            [
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us"
+            ]
+        );
+        let e = directory(
+            r#"{"source":"endpoint","url":"https://lookup.contoso.com/api?c={contact}"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.connect_origins(), ["https://lookup.contoso.com"]);
+        assert!(directory(r#"{"source":"none"}"#)
+            .unwrap()
+            .connect_origins()
+            .is_empty());
+    }
+
+    #[test]
+    fn graph_and_endpoint_errors_name_the_field() {
+        let g = |extra: &str| {
+            format!(r#"{{"source":"graph","tenant":"contoso.com","client_id":"{CLIENT}"{extra}}}"#)
+        };
+        let cases = [
+            (
+                r#"{"source":"graph","client_id":"x"}"#.to_string(),
+                "directory.tenant",
+                "needs the tenant",
+            ),
+            (
+                format!(r#"{{"source":"graph","tenant":"common","client_id":"{CLIENT}"}}"#),
+                "directory.tenant",
+                "work directory",
+            ),
+            (
+                format!(r#"{{"source":"graph","tenant":"Consumers","client_id":"{CLIENT}"}}"#),
+                "directory.tenant",
+                "work directory",
+            ),
+            (
+                format!(r#"{{"source":"graph","tenant":"contoso","client_id":"{CLIENT}"}}"#),
+                "directory.tenant",
+                "neither a tenant id",
+            ),
+            (
+                r#"{"source":"graph","tenant":"contoso.com"}"#.to_string(),
+                "directory.client_id",
+                "application (client) id",
+            ),
+            (
+                r#"{"source":"graph","tenant":"contoso.com","client_id":"my-app"}"#.to_string(),
+                "directory.client_id",
+                "not a GUID",
+            ),
+            (
+                g(r#","userid_attribute":"sAMAccountName""#),
+                "directory.userid_attribute",
+                "onPremisesSamAccountName",
+            ),
+            (g(r#","match":[]"#), "directory.match", "is empty"),
+            (
+                g(r#","match":["mail","telephoneNumber"]"#),
+                "directory.match[1]",
+                "not supported",
+            ),
+            (
+                g(r#","match":["mail","mail"]"#),
+                "directory.match[1]",
+                "twice",
+            ),
+            (
+                g(r#","authority":"http://login.evil.example""#),
+                "directory.authority",
+                "https://",
+            ),
+            (
+                g(r#","graph_url":"https://graph.microsoft.com/?x=1""#),
+                "directory.graph_url",
+                "query",
+            ),
+            (
+                g(r#","graph_url":"graph.microsoft.com""#),
+                "directory.graph_url",
+                "absolute",
+            ),
+            (
+                g(r#","path":"directory/""#),
+                "directory.path",
+                "\"source\": \"export\"",
+            ),
+            (
+                g(r#","url":"https://x.com/?c={contact}""#),
+                "directory.url",
+                "\"source\": \"endpoint\"",
+            ),
+            (
+                g(r#","Tenant":"x""#),
+                "directory.Tenant",
+                "not a known field",
+            ),
+            (
+                r#"{"source":"export","Path":"ad/","public_keys":["x"]}"#.to_string(),
+                "directory.Path",
+                "not a known field",
+            ),
+            (
+                format!(
+                    r#"{{"source":"endpoint","url":"https://x.com/?c={{contact}}","tenant":"t","client_id":"{CLIENT}"}}"#
+                ),
+                "directory.tenant",
+                "\"source\": \"graph\"",
+            ),
+            (
+                r#"{"source":"endpoint","url":"https://x.com/lookup"}"#.to_string(),
+                "directory.url",
+                "{contact}",
+            ),
+            (
+                r#"{"source":"endpoint","url":"https://x.com/?c={contact}","credentials":"yes"}"#
+                    .to_string(),
+                "directory.credentials",
+                "include",
+            ),
+        ];
+        for (json, field, problem) in cases {
+            let (f, p) = field_error(&json);
+            assert_eq!(f, field, "{json}: {p}");
+            assert!(p.contains(problem), "{json}: {p}");
+        }
+        // The loopback stand-ins of the tests may use http://.
+        let local = directory(&g(
+            r#","authority":"http://127.0.0.1:9000","graph_url":"http://localhost:9001""#,
+        ))
+        .unwrap();
+        assert_eq!(
+            local.connect_origins(),
+            ["http://127.0.0.1:9000", "http://localhost:9001"]
+        );
     }
 
     #[test]

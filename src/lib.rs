@@ -10,6 +10,9 @@
 //!   to user ids, [`outcome`] decides between one quick call, a chooser and a fallback,
 //!   and [`target`] builds the URLs;
 //! - `web` (wasm32 only): reads `location`, fetches, renders and navigates;
+//! - [`graph`] (Entra ID through Microsoft Graph, signed in with PKCE) and [`endpoint`]
+//!   (a lookup service of the company's own) build the requests and read the answers
+//!   of the two network sources;
 //! - [`signed`] verifies Ed25519-signed files and [`published`] reads (and, natively,
 //!   writes) the signed directory export;
 //! - `adexport` (native only) reads Active Directory exports (CSV, LDIF) for the export
@@ -21,6 +24,8 @@
 pub mod config;
 pub mod contact;
 pub mod directory;
+pub mod endpoint;
+pub mod graph;
 mod json;
 pub mod outcome;
 pub mod published;
@@ -37,7 +42,7 @@ mod web;
 
 pub use config::{Config, ConfigError, Method, Profile};
 pub use contact::{Contact, ContactError, PhoneNumber, SipAddress};
-pub use directory::{Directory, DirectorySource, Lookup, PassThrough, Person};
+pub use directory::{Answers, Directory, DirectorySource, Lookup, PassThrough, Person};
 pub use outcome::{decide, resolve_all, Choice, Outcome, Resolution};
 pub use published::{DirectoryError, ExportDirectory, ShardRef, VerifiedManifest, VerifiedShard};
 pub use query::{PageQuery, QueryError};

@@ -12,7 +12,7 @@ use std::fmt;
 use url::form_urlencoded::byte_serialize;
 use url::Url;
 
-use crate::config::{http_url, ConfigError, Method, Profile, USERID_PLACEHOLDER};
+use crate::config::{ConfigError, Method, Profile, USERID_PLACEHOLDER};
 use crate::contact::printable;
 
 /// The query parameter of an auto connection link that carries the user id.
@@ -117,27 +117,7 @@ pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
 /// Checks a template URL: absolute http(s), `{userid}` present, and only in the query,
 /// where an encoded value cannot change where the URL points.
 pub(crate) fn check_template(field: &str, template: &str) -> Result<(), ConfigError> {
-    if !template.contains(USERID_PLACEHOLDER) {
-        return Err(ConfigError::field(
-            field,
-            format!(
-                "'{}' has no {USERID_PLACEHOLDER} placeholder",
-                printable(template)
-            ),
-        ));
-    }
-    let query_start = template.find('?');
-    let first = template.find(USERID_PLACEHOLDER).unwrap_or(0);
-    if query_start.is_none_or(|q| first < q) {
-        return Err(ConfigError::field(
-            field,
-            format!(
-                "'{}': {USERID_PLACEHOLDER} may only appear in the query, after '?'",
-                printable(template)
-            ),
-        ));
-    }
-    http_url(field, &template.replace(USERID_PLACEHOLDER, "x")).map(drop)
+    crate::config::check_placeholder_in_query(field, template, USERID_PLACEHOLDER)
 }
 
 impl Profile {

@@ -1,48 +1,229 @@
-//! `fetch` of files beside the page.
+//! `fetch`, always with a time-out: files beside the page, and the cross-origin
+//! requests of the Graph and endpoint sources.
+//!
+//! A request is [`start`]ed (the browser sends it at once) and later [`Started::finish`]ed,
+//! so that several lookups travel in parallel without an executor of our own.
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestCache, RequestInit, Response};
+use web_sys::{
+    AbortController, Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response,
+};
 
 use super::describe;
 
-async fn get(path: &str, cache: RequestCache) -> Result<Response, String> {
+/// How long a file beside the page may take, in milliseconds.
+pub const FILE_TIMEOUT_MS: u32 = 10_000;
+
+/// A request to send.
+pub struct Request<'a> {
+    /// The URL (relative to the page, or absolute).
+    pub url: &'a str,
+    /// `GET` or `POST`.
+    pub method: &'a str,
+    /// Extra headers.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// A body, for `POST`.
+    pub body: Option<&'a str>,
+    /// What the browser sends along.
+    pub credentials: RequestCredentials,
+    /// The cache mode.
+    pub cache: RequestCache,
+    /// The time-out, in milliseconds, for the answer and its body.
+    pub timeout_ms: u32,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET` with no credentials beyond the page's own site, cached as the server
+    /// says.
+    pub fn get(url: &'a str) -> Request<'a> {
+        Request {
+            url,
+            method: "GET",
+            headers: &[],
+            body: None,
+            credentials: RequestCredentials::SameOrigin,
+            cache: RequestCache::Default,
+            timeout_ms: FILE_TIMEOUT_MS,
+        }
+    }
+}
+
+/// An answer: its status, the `Retry-After` header when readable, and its body.
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// `Retry-After`, when the server exposed it.
+    pub retry_after: Option<String>,
+    response: Response,
+}
+
+/// A request on its way.
+pub struct Started {
+    response: JsFuture,
+    timer: Timer,
+}
+
+/// The time-out of a request whose body is still to be read.
+pub struct Timer {
+    handle: i32,
+    timeout_ms: u32,
+}
+
+impl Timer {
+    fn failed(&self, e: &JsValue) -> String {
+        self.clear();
+        let aborted = e
+            .dyn_ref::<js_sys::Error>()
+            .is_some_and(|e| e.name() == "AbortError");
+        if aborted {
+            format!("no answer within {} s", self.timeout_ms / 1000)
+        } else {
+            describe(e)
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+/// Sends `request` now. The error is a one-line description.
+pub fn start(request: &Request<'_>) -> Result<Started, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
-    init.set_cache(cache);
-    let resp = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+    init.set_method(request.method);
+    init.set_cache(request.cache);
+    init.set_credentials(request.credentials);
+    init.set_mode(RequestMode::Cors);
+    if !request.headers.is_empty() {
+        let headers = Headers::new().map_err(|e| describe(&e))?;
+        for (name, value) in request.headers {
+            headers.set(name, value).map_err(|e| describe(&e))?;
+        }
+        init.set_headers(&headers);
+    }
+    if let Some(body) = request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let controller = AbortController::new().map_err(|e| describe(&e))?;
+    init.set_signal(Some(&controller.signal()));
+    let abort = Closure::once_into_js(move || controller.abort());
+    let handle = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            i32::try_from(request.timeout_ms).unwrap_or(i32::MAX),
+        )
+        .map_err(|e| describe(&e))?;
+    Ok(Started {
+        response: JsFuture::from(window.fetch_with_str_and_init(request.url, &init)),
+        timer: Timer {
+            handle,
+            timeout_ms: request.timeout_ms,
+        },
+    })
+}
+
+impl Started {
+    /// Waits for the answer's head (any status).
+    pub async fn answer(self) -> Result<(Answer, Timer), String> {
+        let Started { response, timer } = self;
+        let resp = response.await.map_err(|e| timer.failed(&e))?;
+        let response: Response = resp.dyn_into().map_err(|_| {
+            timer.clear();
+            "not a response".to_string()
+        })?;
+        let retry_after = response.headers().get("Retry-After").ok().flatten();
+        Ok((
+            Answer {
+                status: response.status(),
+                retry_after,
+                response,
+            },
+            timer,
+        ))
+    }
+}
+
+impl Answer {
+    /// Reads the body as text, still under the request's time-out:
+    /// `(status, Retry-After, body)`.
+    pub async fn text(self, timer: Timer) -> Result<(u16, Option<String>, String), String> {
+        let body = self.response.text().map_err(|e| timer.failed(&e))?;
+        let text = JsFuture::from(body).await.map_err(|e| timer.failed(&e))?;
+        timer.clear();
+        let text = text.as_string().ok_or("the answer is not text")?;
+        Ok((self.status, self.retry_after, text))
+    }
+
+    /// Reads the body as bytes, still under the request's time-out.
+    pub async fn bytes(self, timer: Timer) -> Result<Vec<u8>, String> {
+        let body = self.response.array_buffer().map_err(|e| timer.failed(&e))?;
+        let buffer = JsFuture::from(body).await.map_err(|e| timer.failed(&e))?;
+        timer.clear();
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+/// Sends `request` and reads its answer as text: `(status, Retry-After, body)`.
+pub async fn send(request: &Request<'_>) -> Result<(u16, Option<String>, String), String> {
+    let (answer, timer) = start(request)?.answer().await?;
+    answer.text(timer).await
+}
+
+/// Fetches a file beside the page: its bytes, or why not (naming the file).
+async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String> {
+    let request = Request {
+        cache,
+        ..Request::get(path)
+    };
+    let started = start(&request).map_err(|e| format!("cannot load {path}: {e}"))?;
+    let (answer, timer) = started
+        .answer()
         .await
-        .map_err(|e| format!("cannot load {path}: {}", describe(&e)))?;
-    let resp: Response = resp
-        .dyn_into()
-        .map_err(|_| format!("cannot load {path}: not a response"))?;
-    if !resp.ok() {
+        .map_err(|e| format!("cannot load {path}: {e}"))?;
+    if !answer.response.ok() {
+        timer.clear();
         return Err(format!(
             "cannot load {path}: the web server answered HTTP {} {}",
-            resp.status(),
-            resp.status_text()
+            answer.status,
+            answer.response.status_text()
         ));
     }
-    Ok(resp)
+    Ok((answer, timer))
 }
 
 /// Fetches a file's bytes with the given cache mode.
 pub async fn bytes(path: &str, cache: RequestCache) -> Result<Vec<u8>, String> {
-    let resp = get(path, cache).await?;
-    let body = resp.array_buffer().map_err(|e| describe(&e))?;
-    let buffer = JsFuture::from(body)
+    let (answer, timer) = file(path, cache).await?;
+    answer
+        .bytes(timer)
         .await
-        .map_err(|e| format!("cannot read {path}: {}", describe(&e)))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 /// Fetches a text file, revalidating with the server (`config.json` changes).
 pub async fn text(path: &str) -> Result<String, String> {
-    let resp = get(path, RequestCache::NoCache).await?;
-    let body = resp.text().map_err(|e| describe(&e))?;
-    JsFuture::from(body)
+    let (answer, timer) = file(path, RequestCache::NoCache).await?;
+    answer
+        .text(timer)
         .await
-        .map_err(|e| format!("cannot read {path}: {}", describe(&e)))?
-        .as_string()
-        .ok_or_else(|| format!("cannot read {path}: not text"))
+        .map(|(_, _, t)| t)
+        .map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }

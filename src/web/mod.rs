@@ -6,8 +6,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dom;
+mod endpoint;
 mod fetch;
+mod graph;
 pub(crate) mod json;
+mod storage;
 
 use wasm_bindgen::prelude::*;
 
@@ -79,7 +82,11 @@ async fn run_page() -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let search = location.search().map_err(|e| describe(&e))?;
-    match prepare(&search, "config.json").await? {
+    // A sign-in answer: out of the address bar and history before anything else.
+    let returned = graph::take_return(&search)?;
+    let search = returned.as_ref().map_or(search, |r| r.query().to_string());
+    let page_url = location.href().map_err(|e| describe(&e))?;
+    match prepare(&search, "config.json", &page_url, returned).await? {
         Step::Go(target) => {
             dom::show_working(&format!(
                 "Opening {}…",
@@ -100,26 +107,60 @@ async fn run_page() -> Result<(), PageError> {
 pub(crate) enum Step {
     /// Navigate there (already checked to be on a configured origin).
     Go(Target),
-    /// The chooser or the dry-run report is on screen; nothing more to do.
+    /// The chooser, the dry-run report or the way to sign-in is under way; nothing
+    /// more to do.
     Shown,
+}
+
+/// Whole seconds since 1970; `Date.now()` is a finite, positive number of ms.
+fn now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
 }
 
 /// Reads `search`, loads the configuration from `config_url`, resolves the contacts
 /// and decides. Renders the chooser or dry-run report itself; returns where to go.
-pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, PageError> {
+/// `page_url` is the page's address (the sign-in's redirect URI comes from it);
+/// `returned`, a sign-in answer the address bar carried.
+pub(crate) async fn prepare(
+    search: &str,
+    config_url: &str,
+    page_url: &str,
+    returned: Option<graph::Returned>,
+) -> Result<Step, PageError> {
     let config_text = fetch::text(config_url).await?;
     let config = Config::from_json(&config_text)?;
+    let fallback = || config.profile(None).ok().and_then(|p| p.unknown_contact());
+    // A sign-in answer is checked before anything else is read: a forged or replayed
+    // one stops here, and its code never reaches the token endpoint.
+    let accepted = match (returned, &config.directory) {
+        (None, _) => None,
+        (Some(r), DirectorySource::Graph(settings)) => Some(
+            graph::accept(r, settings, page_url, now()).map_err(|e| PageError {
+                message: e.to_string(),
+                fallback: fallback(),
+            })?,
+        ),
+        (Some(_), _) => {
+            return Err(PageError {
+                message: crate::graph::signin::SignInError::NotStartedHere.to_string(),
+                fallback: fallback(),
+            })
+        }
+    };
     let query = match PageQuery::parse(search) {
         Ok(q) => q,
         Err(e) => {
-            let fallback = config.profile(None).ok().and_then(|p| p.unknown_contact());
             return Err(PageError {
                 message: e.to_string(),
-                fallback,
+                fallback: fallback(),
             });
         }
     };
     let profile = config.profile(query.profile.as_deref())?;
+    let failed = |message: String| PageError {
+        message,
+        fallback: profile.unknown_contact(),
+    };
     let (source, resolutions) = match &config.directory {
         DirectorySource::None => (
             "none (the SIP address is the user id)".to_string(),
@@ -130,11 +171,40 @@ pub(crate) async fn prepare(search: &str, config_url: &str) -> Result<Step, Page
         DirectorySource::Export { path, keys } => {
             let (summary, directory) = export_directory(path, keys, &query.contacts)
                 .await
-                .map_err(|e| PageError {
-                    message: e.to_string(),
-                    fallback: profile.unknown_contact(),
-                })?;
+                .map_err(failed)?;
             (summary, resolve_all(&query.contacts, &directory))
+        }
+        DirectorySource::Graph(settings) => {
+            let hint = match &query.user {
+                Some(Contact::Sip(a)) => Some(a.as_str()),
+                _ => None,
+            };
+            let outcome = graph::directory(
+                settings,
+                page_url,
+                search,
+                hint,
+                &query.contacts,
+                accepted,
+                now(),
+            )
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+            match outcome {
+                graph::Outcome::Answers(answers) => {
+                    (settings.summary(), resolve_all(&query.contacts, &answers))
+                }
+                graph::Outcome::SigningIn => return Ok(Step::Shown),
+            }
+        }
+        DirectorySource::Endpoint(settings) => {
+            let answers = endpoint::directory(settings, &query.contacts)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            (
+                format!("lookup endpoint {}", settings.template()),
+                resolve_all(&query.contacts, &answers),
+            )
         }
     };
     let outcome = decide(profile, &resolutions);
@@ -169,9 +239,7 @@ async fn export_directory(
     contacts: &[Contact],
 ) -> Result<(String, ExportDirectory), String> {
     let bytes = fetch::bytes(&format!("{path}manifest.json"), RequestCache::NoCache).await?;
-    // Whole seconds since 1970; `Date.now()` is a finite, positive number of ms.
-    let now = (js_sys::Date::now() / 1000.0) as u64;
-    let manifest = VerifiedManifest::open(&bytes, keys, now).map_err(|e| e.to_string())?;
+    let manifest = VerifiedManifest::open(&bytes, keys, now()).map_err(|e| e.to_string())?;
     let mut shards = Vec::new();
     for shard in manifest.shards_for(contacts) {
         // Shard files never change (a new export gets a new folder): cache them.

@@ -27,6 +27,9 @@ const CONFIG: &str = r#"{
   "directory": { "source": "none" }
 }"#;
 
+/// The page's address, for the sign-in's redirect URI.
+const PAGE: &str = "https://intranet.contoso.com/quickcall/index.html";
+
 /// A `data:` URL serving `json`, so `fetch` runs for real without a file.
 fn data_url(json: &str) -> String {
     format!(
@@ -63,7 +66,7 @@ fn links() -> Vec<(String, String)> {
 
 async fn go(search: &str) -> Result<Step, PageError> {
     status();
-    prepare(search, &data_url(CONFIG)).await
+    prepare(search, &data_url(CONFIG), PAGE, None).await
 }
 
 #[test]
@@ -167,13 +170,13 @@ async fn errors_carry_a_message_and_a_fallback() {
 
 #[test]
 async fn a_missing_or_broken_config_is_explained() {
-    let Err(e) = prepare("?contactId=sip:a@x.com", "no-such-config.json").await else {
+    let Err(e) = prepare("?contactId=sip:a@x.com", "no-such-config.json", PAGE, None).await else {
         panic!("should fail")
     };
     assert!(e.message.contains("no-such-config.json"), "{}", e.message);
     assert!(e.message.contains("404"), "{}", e.message);
     let bad = data_url(r#"{"itsm_url":"ftp://x","profiles":{"p":{"method":"sso"}}}"#);
-    let Err(e) = prepare("?contactId=sip:a@x.com", &bad).await else {
+    let Err(e) = prepare("?contactId=sip:a@x.com", &bad, PAGE, None).await else {
         panic!("should fail")
     };
     assert!(e.message.contains("itsm_url"), "{}", e.message);

@@ -25,15 +25,20 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 /// One request, as a handler sees it.
-struct Incoming {
-    method: String,
+pub(crate) struct Incoming {
+    /// The method, as sent (`GET`, `POST`, `OPTIONS`, ...).
+    pub(crate) method: String,
     /// The request target (path and query), exactly as sent.
-    url: String,
-    headers: Vec<(String, String)>,
+    pub(crate) url: String,
+    /// The header fields, names as sent, values trimmed.
+    pub(crate) headers: Vec<(String, String)>,
+    /// The body (`Content-Length` bytes, at most [`MAX_BODY`]; empty when none was sent).
+    pub body: Vec<u8>,
 }
 
 impl Incoming {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// The first header field of that name (compared case-insensitively).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -42,14 +47,18 @@ impl Incoming {
 }
 
 /// A handler's answer.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    /// The status code.
+    pub(crate) status: u16,
+    /// The header fields (`Content-Length` and `Connection` are added when sent).
+    pub(crate) headers: Vec<(String, String)>,
+    /// The body.
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
-    fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+    /// An answer with this status and body, and no header yet.
+    pub(crate) fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
@@ -58,7 +67,7 @@ impl Reply {
     }
 
     /// Adds a header; one with a line break (from a hand-edited `web.config`) is left out.
-    fn header(&mut self, name: &str, value: &str) {
+    pub(crate) fn header(&mut self, name: &str, value: &str) {
         if !(name.is_empty() || name.contains(['\r', '\n', ':']) || value.contains(['\r', '\n'])) {
             self.headers.push((name.to_string(), value.to_string()));
         }
@@ -71,6 +80,9 @@ type Handler = dyn Fn(&Incoming) -> Reply + Send + Sync;
 const POLL: Duration = Duration::from_millis(100);
 /// The longest request head (request line and headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// The longest request body accepted; a longer one is answered 413 and the connection
+/// closed.
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// An HTTP/1.1 server answering from background threads, one per connection, with
 /// keep-alive; stops when dropped.
@@ -78,7 +90,7 @@ const MAX_HEAD: usize = 64 * 1024;
 /// (It used to be tiny_http, whose thread pool can leave a new connection unserved
 /// when a browser opens several at once: a page load then hung until the page-load
 /// timeout, about one run in two of the benchmarks.)
-struct Running {
+pub(crate) struct Running {
     port: u16,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -87,7 +99,7 @@ struct Running {
 impl Running {
     /// Listens on `127.0.0.1:port` (0: any free port) and hands every request to
     /// `handle`.
-    fn start(
+    pub(crate) fn start(
         port: u16,
         handle: impl Fn(&Incoming) -> Reply + Send + Sync + 'static,
     ) -> Result<Running> {
@@ -117,6 +129,11 @@ impl Running {
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// The port listened on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
     }
 }
 
@@ -164,33 +181,42 @@ fn read_head(reader: &mut BufReader<TcpStream>, stop: &AtomicBool) -> Option<Vec
     }
 }
 
-/// Reads and drops a request body of `len` bytes; false when the connection broke.
-fn skip_body(reader: &mut BufReader<TcpStream>, mut len: usize, stop: &AtomicBool) -> bool {
-    let mut buf = [0u8; 8192];
-    while len > 0 {
-        let want = len.min(buf.len());
-        match reader.read(&mut buf[..want]) {
-            Ok(0) => return false,
-            Ok(n) => len -= n,
+/// Reads a request body of `len` bytes; `None` when the connection broke or the server
+/// stops.
+fn read_body(reader: &mut BufReader<TcpStream>, len: usize, stop: &AtomicBool) -> Option<Vec<u8>> {
+    let mut body = vec![0u8; len];
+    let mut filled = 0;
+    while filled < len {
+        match reader.read(&mut body[filled..]) {
+            Ok(0) => return None,
+            Ok(n) => filled += n,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 if stop.load(Ordering::SeqCst) {
-                    return false;
+                    return None;
                 }
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
-    true
+    Some(body)
 }
 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        204 => "No Content",
+        302 => "Found",
         304 => "Not Modified",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        413 => "Content Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "",
     }
 }
@@ -218,20 +244,28 @@ fn serve_connection(stream: TcpStream, handle: &Handler, stop: &AtomicBool) {
             );
             return;
         };
-        let request = Incoming {
+        let mut request = Incoming {
             method: method.to_string(),
             url: url.to_string(),
             headers: lines
                 .filter_map(|l| l.split_once(':'))
                 .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
                 .collect(),
+            body: Vec::new(),
         };
-        let body = request
+        let len = request
             .header("Content-Length")
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0);
-        if body > 0 && (body > MAX_HEAD || !skip_body(&mut reader, body, stop)) {
+        if len > MAX_BODY {
+            let _ = writer.write_all(
+                b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
             return;
+        }
+        match read_body(&mut reader, len, stop) {
+            Some(body) => request.body = body,
+            None => return,
         }
         let connection = request
             .header("Connection")
@@ -270,7 +304,8 @@ fn serve_connection(stream: TcpStream, handle: &Handler, stop: &AtomicBool) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `m`, even if a thread panicked while holding it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in a handler thread cannot leave these values half-updated.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -611,6 +646,71 @@ impl MockItsm {
     }
 }
 
+/// What the tests of the servers built on [`Running`] share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// An answer as a test sees it.
+    pub(crate) struct Answer {
+        pub(crate) status: u16,
+        pub(crate) headers: Vec<(String, String)>,
+        pub(crate) body: String,
+    }
+
+    impl Answer {
+        /// The first header field of that name (compared case-insensitively).
+        pub(crate) fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        /// The body as JSON.
+        pub(crate) fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body).unwrap()
+        }
+    }
+
+    /// One raw HTTP/1.1 request on its own connection, so that nothing normalises the
+    /// target on the way.
+    pub(crate) fn request(
+        port: u16,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut head =
+            format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        if !body.is_empty() {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        s.write_all(format!("{head}\r\n{body}").as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let raw = String::from_utf8(raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.lines();
+        let status = lines.next().unwrap()[9..12].parse().unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(": "))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        Answer {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -818,5 +918,32 @@ mod tests {
             landings[0].target,
             "/sso_samlindexlync.php?do_quickcall=1&url_requestor=a%40b.com&x=<b>"
         );
+    }
+
+    #[test]
+    fn bodies_are_read_and_bounded() {
+        let server = Running::start(0, |r| Reply::new(200, r.body.clone())).unwrap();
+        let port = server.port();
+        let answer = testing::request(port, "POST", "/", &[], "a=1&b=2");
+        assert_eq!((answer.status, answer.body.as_str()), (200, "a=1&b=2"));
+        // Two requests with bodies on one kept-alive connection.
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\noneGET / HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo").unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        assert!(
+            raw.contains("\r\n\r\none") && raw.ends_with("\r\n\r\ntwo"),
+            "{raw}"
+        );
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            c,
+            "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+            MAX_BODY + 1
+        )
+        .unwrap();
+        let mut raw = String::new();
+        c.read_to_string(&mut raw).unwrap();
+        assert!(raw.starts_with("HTTP/1.1 413 "), "{raw}");
     }
 }

@@ -1,0 +1,331 @@
+//! `"source": "endpoint"`: contacts looked up by a lookup service of the company's own
+//! (an HR, CMDB or ITSM REST API behind the intranet).
+//!
+//! ```json
+//! "directory": {
+//!   "source": "endpoint",
+//!   "url": "https://intranet.contoso.com/api/lync-lookup?contact={contact}",
+//!   "credentials": "include"
+//! }
+//! ```
+//!
+//! The page sends `GET url` with `{contact}` replaced by the normalised contact
+//! (`john.doe@contoso.com`, or `+33123456789` for a `tel:` contact), percent-encoded;
+//! the placeholder may only stand in the query, so the value can never change the
+//! host or path. The answer must be `{"users":[{"userid":"...","name":"..."}]}` with
+//! zero, one or several users (`name` may be omitted).
+
+use std::fmt;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Deserialize;
+use url::Url;
+
+use crate::config::{check_placeholder_in_query, http_url, ConfigError};
+use crate::contact::{printable, Contact};
+use crate::directory::Person;
+
+/// The placeholder the endpoint URL carries for the contact.
+pub const CONTACT_PLACEHOLDER: &str = "{contact}";
+/// At most this many people are read from one answer (the chooser shows 20).
+pub const MAX_USERS: usize = 20;
+/// How long one lookup may take, in milliseconds.
+pub const TIMEOUT_MS: u32 = 10_000;
+
+/// Unreserved characters stay; everything else (`@`, `+`, `&`, `=`, `#`...) is encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Which cookies and Windows authentication the browser sends with the lookup
+/// (`fetch`'s `credentials`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// `omit`: none.
+    Omit,
+    /// `same-origin` (the default): only when the endpoint is on the page's own site.
+    SameOrigin,
+    /// `include`: always (an intranet API with Windows authentication on another host;
+    /// it must answer CORS with `Access-Control-Allow-Credentials: true`).
+    Include,
+}
+
+impl Credentials {
+    /// The `fetch` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
+}
+
+/// A validated `"source": "endpoint"` directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSettings {
+    template: String,
+    origin: url::Origin,
+    /// What the browser sends along.
+    pub credentials: Credentials,
+}
+
+impl EndpointSettings {
+    pub(crate) fn from_raw(
+        url: Option<&str>,
+        credentials: Option<&str>,
+    ) -> Result<EndpointSettings, ConfigError> {
+        let template = url.ok_or_else(|| {
+            ConfigError::field(
+                "directory.url",
+                "source \"endpoint\" needs the lookup URL, with {contact} in its query, e.g. \
+                 \"https://intranet.contoso.com/api/lync-lookup?contact={contact}\"",
+            )
+        })?;
+        check_placeholder_in_query("directory.url", template, CONTACT_PLACEHOLDER)?;
+        let sample = http_url("directory.url", &template.replace(CONTACT_PLACEHOLDER, "x"))?;
+        let credentials = match credentials {
+            None | Some("same-origin") => Credentials::SameOrigin,
+            Some("omit") => Credentials::Omit,
+            Some("include") => Credentials::Include,
+            Some(other) => {
+                return Err(ConfigError::field(
+                    "directory.credentials",
+                    format!(
+                    "'{}' is not a credentials mode; use \"omit\", \"same-origin\" or \"include\"",
+                    printable(other)
+                ),
+                ))
+            }
+        };
+        Ok(EndpointSettings {
+            template: template.to_string(),
+            origin: sample.origin(),
+            credentials,
+        })
+    }
+
+    /// The endpoint's origin (for `connect-src`).
+    pub fn origin(&self) -> &url::Origin {
+        &self.origin
+    }
+
+    /// The URL as configured, with its placeholder (for messages and the dry run).
+    pub fn template(&self) -> &str {
+        &self.template
+    }
+
+    /// The request URL for `contact`; `None` if it would leave the endpoint's origin
+    /// (it cannot: the contact is encoded into the query).
+    pub fn url_for(&self, contact: &Contact) -> Option<Url> {
+        let value = match contact {
+            Contact::Sip(a) => a.as_str(),
+            Contact::Tel(n) => n.as_str(),
+        };
+        let text = self.template.replace(
+            CONTACT_PLACEHOLDER,
+            &utf8_percent_encode(value, QUERY_VALUE).to_string(),
+        );
+        Url::parse(&text).ok().filter(|u| u.origin() == self.origin)
+    }
+
+    /// Reads the answer to a lookup: HTTP `status`, `content` as received.
+    pub fn read_answer(&self, status: u16, content: &str) -> Result<Vec<Person>, EndpointError> {
+        if !(200..300).contains(&status) {
+            return Err(EndpointError::Status {
+                endpoint: self.template.clone(),
+                status,
+            });
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            users: Vec<User>,
+        }
+        #[derive(Deserialize)]
+        struct User {
+            userid: String,
+            name: Option<String>,
+        }
+        let answer: Answer = crate::json::from_str(content).map_err(|e| EndpointError::Shape {
+            endpoint: self.template.clone(),
+            detail: e,
+        })?;
+        answer
+            .users
+            .into_iter()
+            .take(MAX_USERS)
+            .map(|u| {
+                if u.userid.trim().is_empty() {
+                    return Err(EndpointError::Shape {
+                        endpoint: self.template.clone(),
+                        detail: "a user has an empty userid".into(),
+                    });
+                }
+                Ok(Person {
+                    user_id: u.userid.trim().to_string(),
+                    display_name: u.name,
+                    matched_by: Some("the lookup endpoint".into()),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Why a lookup through the endpoint failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// No answer: the network, CORS, the Content-Security-Policy, or the time-out.
+    Network {
+        /// The configured URL.
+        endpoint: String,
+        /// What the browser said.
+        detail: String,
+    },
+    /// A status other than 2xx.
+    Status {
+        /// The configured URL.
+        endpoint: String,
+        /// The status.
+        status: u16,
+    },
+    /// Not `{"users":[{"userid":"...","name":"..."}]}`.
+    Shape {
+        /// The configured URL.
+        endpoint: String,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointError::Network { endpoint, detail } => write!(
+                f,
+                "the lookup endpoint {endpoint} did not answer ({detail}); check that it is \
+                 up, that it answers CORS for this page's origin, and that its origin is listed \
+                 in the page's Content-Security-Policy connect-src"
+            ),
+            EndpointError::Status { endpoint, status } => write!(
+                f,
+                "the lookup endpoint {endpoint} answered HTTP {status} instead of a list of users"
+            ),
+            EndpointError::Shape { endpoint, detail } => write!(
+                f,
+                "the lookup endpoint {endpoint} did not answer {{\"users\":[{{\"userid\":\"...\",\"name\":\"...\"}}]}}: {}",
+                printable(detail)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn endpoint() -> EndpointSettings {
+        EndpointSettings::from_raw(
+            Some("https://intranet.contoso.com/api/lync-lookup?contact={contact}&v=1"),
+            Some("include"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_contact_is_encoded_into_the_query() {
+        let e = endpoint();
+        assert_eq!(e.credentials, Credentials::Include);
+        for (contact, url) in [
+            (
+                "sip:John.Doe@contoso.com",
+                "https://intranet.contoso.com/api/lync-lookup?contact=john.doe%40contoso.com&v=1",
+            ),
+            (
+                "tel:+33 1 23 45 67 89",
+                "https://intranet.contoso.com/api/lync-lookup?contact=%2B33123456789&v=1",
+            ),
+            (
+                "sip:a&contact=b#c'd@contoso.com",
+                "https://intranet.contoso.com/api/lync-lookup?contact=a%26contact%3Db%23c%27d%40contoso.com&v=1",
+            ),
+        ] {
+            let got = e.url_for(&Contact::parse(contact).unwrap()).unwrap();
+            assert_eq!(got.as_str(), url);
+            let values: Vec<_> = got.query_pairs().filter(|(k, _)| k == "contact").collect();
+            assert_eq!(values.len(), 1, "{got}");
+        }
+    }
+
+    #[test]
+    fn configuration_errors_name_the_field() {
+        for (url, creds, field) in [
+            (None, None, "directory.url"),
+            (Some("https://x.example/lookup"), None, "directory.url"),
+            (
+                Some("https://{contact}.example/?a=1"),
+                None,
+                "directory.url",
+            ),
+            (
+                Some("https://x.example/{contact}?a=1"),
+                None,
+                "directory.url",
+            ),
+            (Some("ftp://x.example/?c={contact}"), None, "directory.url"),
+            (Some("/api?c={contact}"), None, "directory.url"),
+            (
+                Some("https://x.example/?c={contact}"),
+                Some("all"),
+                "directory.credentials",
+            ),
+        ] {
+            match EndpointSettings::from_raw(url, creds) {
+                Err(ConfigError::Field { field: f, .. }) => assert_eq!(f, field, "{url:?}"),
+                other => panic!("{url:?}: {other:?}"),
+            }
+        }
+        let d =
+            EndpointSettings::from_raw(Some("http://intranet/lookup?c={contact}"), None).unwrap();
+        assert_eq!(d.credentials, Credentials::SameOrigin);
+        assert_eq!(d.origin().ascii_serialization(), "http://intranet");
+    }
+
+    #[test]
+    fn answers() {
+        let e = endpoint();
+        let people = e
+            .read_answer(
+                200,
+                r#"{"users":[{"userid":"anna@x.com","name":"Anna"},{"userid":"bruno@x.com"}]}"#,
+            )
+            .unwrap();
+        assert_eq!(people.len(), 2);
+        assert_eq!(people[0].label(), "Anna <anna@x.com>");
+        assert_eq!(people[1].label(), "bruno@x.com");
+        assert_eq!(e.read_answer(200, r#"{"users":[]}"#), Ok(vec![]));
+        let status = e.read_answer(500, "oops").unwrap_err().to_string();
+        assert!(
+            status.contains("HTTP 500") && status.contains("intranet.contoso.com"),
+            "{status}"
+        );
+        for bad in [
+            "<html>",
+            "{}",
+            r#"{"users":{}}"#,
+            r#"{"users":[{"name":"x"}]}"#,
+            r#"{"users":[{"userid":""}]}"#,
+            r#"{"users":[{"userid":5}]}"#,
+        ] {
+            let err = e.read_answer(200, bad).unwrap_err();
+            assert!(matches!(err, EndpointError::Shape { .. }), "{bad}: {err:?}");
+            assert!(err.to_string().contains("lync-lookup"), "{err}");
+        }
+    }
+}

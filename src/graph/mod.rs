@@ -1,0 +1,392 @@
+//! `"source": "graph"`: contacts looked up in Entra ID through Microsoft Graph, as the
+//! technician who clicked.
+//!
+//! The page signs the technician in with the authorization code flow and PKCE, exactly
+//! as the Microsoft identity platform documents it for single-page applications (a
+//! public client: no secret; the token request is a cross-origin `POST`), then asks
+//! `GET {graph_url}/v1.0/users?$filter=...&$select=...` who each contact is. This module
+//! and its children are the pure half: settings, the sign-in's URLs, bodies and
+//! answers ([`signin`]), PKCE ([`pkce`]), and the lookups' filters and answers
+//! ([`users`]). The browser glue does the redirects, storage and fetches.
+//!
+//! ```json
+//! "directory": {
+//!   "source": "graph",
+//!   "tenant": "contoso.onmicrosoft.com",
+//!   "client_id": "00000000-0000-0000-0000-000000000000",
+//!   "userid_attribute": "mail",
+//!   "match": ["imAddresses", "proxyAddresses", "mail", "userPrincipalName"],
+//!   "authority": "https://login.microsoftonline.com",
+//!   "graph_url": "https://graph.microsoft.com"
+//! }
+//! ```
+
+pub mod pkce;
+pub mod signin;
+pub mod users;
+
+use std::fmt;
+
+use url::Url;
+
+use crate::config::{http_url, ConfigError};
+use crate::contact::printable;
+
+/// The identity platform when `authority` is not given.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+/// Microsoft Graph when `graph_url` is not given.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
+
+/// The Graph user property that holds the ITSM user id (`userid_attribute`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserIdAttribute {
+    /// `mail` (the default: EasyVista knows people by their e-mail address).
+    Mail,
+    /// `userPrincipalName`.
+    UserPrincipalName,
+    /// `onPremisesSamAccountName` (the `sAMAccountName` synchronised from AD).
+    OnPremisesSamAccountName,
+    /// `employeeId`.
+    EmployeeId,
+}
+
+impl UserIdAttribute {
+    const ALL: [UserIdAttribute; 4] = [
+        UserIdAttribute::Mail,
+        UserIdAttribute::UserPrincipalName,
+        UserIdAttribute::OnPremisesSamAccountName,
+        UserIdAttribute::EmployeeId,
+    ];
+
+    /// The property name, as Graph spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserIdAttribute::Mail => "mail",
+            UserIdAttribute::UserPrincipalName => "userPrincipalName",
+            UserIdAttribute::OnPremisesSamAccountName => "onPremisesSamAccountName",
+            UserIdAttribute::EmployeeId => "employeeId",
+        }
+    }
+}
+
+/// A property a SIP contact is looked up by (`match`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatchProperty {
+    /// `imAddresses/any(i:i eq 'address')`: the Skype for Business / Teams address.
+    ImAddresses,
+    /// `proxyAddresses/any(p:p eq 'SIP:address')`: the SIP entry of the proxy addresses.
+    ProxyAddresses,
+    /// `mail eq 'address'`.
+    Mail,
+    /// `userPrincipalName eq 'address'`.
+    UserPrincipalName,
+}
+
+impl MatchProperty {
+    const ALL: [MatchProperty; 4] = [
+        MatchProperty::ImAddresses,
+        MatchProperty::ProxyAddresses,
+        MatchProperty::Mail,
+        MatchProperty::UserPrincipalName,
+    ];
+
+    /// The property name, as Graph spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchProperty::ImAddresses => "imAddresses",
+            MatchProperty::ProxyAddresses => "proxyAddresses",
+            MatchProperty::Mail => "mail",
+            MatchProperty::UserPrincipalName => "userPrincipalName",
+        }
+    }
+}
+
+/// A validated `"source": "graph"` directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphSettings {
+    /// The tenant: its id (a GUID) or a verified domain, lowercase.
+    pub tenant: String,
+    /// The app registration's application (client) id, lowercase.
+    pub client_id: String,
+    /// The property holding the ITSM user id.
+    pub userid_attribute: UserIdAttribute,
+    /// The properties a SIP contact is looked up by, in order of preference.
+    pub match_on: Vec<MatchProperty>,
+    /// The identity platform, ending with `/`.
+    pub authority: Url,
+    /// Microsoft Graph, ending with `/`.
+    pub graph_url: Url,
+}
+
+/// The `directory` fields of a graph source, as read from `config.json`.
+pub(crate) struct RawGraph<'a> {
+    pub tenant: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub userid_attribute: Option<&'a str>,
+    pub match_on: Option<&'a [String]>,
+    pub authority: Option<&'a str>,
+    pub graph_url: Option<&'a str>,
+}
+
+/// A GUID in its usual 8-4-4-4-12 hexadecimal form.
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A DNS name with at least one dot.
+fn is_domain(s: &str) -> bool {
+    s.contains('.')
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// A base URL for the identity platform or Graph: `https://`, or `http://` on the
+/// loopback address only (a local stand-in, for tests); no query; ends with `/`.
+fn service_url(field: &str, value: &str) -> Result<Url, ConfigError> {
+    let mut url = http_url(field, value)?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    if url.scheme() != "https" && !loopback {
+        return Err(ConfigError::field(
+            field,
+            format!(
+                "'{}' must start with https:// (a token travels to it)",
+                printable(value)
+            ),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::field(
+            field,
+            format!(
+                "'{}' must not have a ? query or # fragment",
+                printable(value)
+            ),
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+impl GraphSettings {
+    pub(crate) fn from_raw(raw: RawGraph<'_>) -> Result<GraphSettings, ConfigError> {
+        let tenant = raw.tenant.ok_or_else(|| {
+            ConfigError::field(
+                "directory.tenant",
+                "source \"graph\" needs the tenant: its id (a GUID) or a verified domain such as \"contoso.onmicrosoft.com\"",
+            )
+        })?;
+        let lower = tenant.to_ascii_lowercase();
+        if matches!(lower.as_str(), "common" | "consumers" | "organizations") {
+            return Err(ConfigError::field(
+                "directory.tenant",
+                format!(
+                    "'{}' signs in any Microsoft account or organisation, but the contacts must be \
+                     looked up in your own work directory: use your tenant id (a GUID) or a verified \
+                     domain such as \"contoso.onmicrosoft.com\"",
+                    printable(tenant)
+                ),
+            ));
+        }
+        if !is_guid(&lower) && !is_domain(&lower) {
+            return Err(ConfigError::field(
+                "directory.tenant",
+                format!(
+                    "'{}' is neither a tenant id (a GUID) nor a domain name such as \"contoso.onmicrosoft.com\"",
+                    printable(tenant)
+                ),
+            ));
+        }
+        let client_id = raw.client_id.ok_or_else(|| {
+            ConfigError::field(
+                "directory.client_id",
+                "source \"graph\" needs the application (client) id of the app registration, a GUID",
+            )
+        })?;
+        if !is_guid(client_id) {
+            return Err(ConfigError::field(
+                "directory.client_id",
+                format!(
+                    "'{}' is not a GUID; copy the \"Application (client) ID\" from the app registration's overview",
+                    printable(client_id)
+                ),
+            ));
+        }
+        let userid_attribute = match raw.userid_attribute {
+            None => UserIdAttribute::Mail,
+            Some(v) => UserIdAttribute::ALL
+                .into_iter()
+                .find(|a| a.as_str() == v)
+                .ok_or_else(|| {
+                    ConfigError::field(
+                        "directory.userid_attribute",
+                        format!(
+                            "'{}' is not supported; use one of: {}",
+                            printable(v),
+                            names(UserIdAttribute::ALL.map(UserIdAttribute::as_str))
+                        ),
+                    )
+                })?,
+        };
+        let match_on = match raw.match_on {
+            None => MatchProperty::ALL.to_vec(),
+            Some([]) => {
+                return Err(ConfigError::field(
+                    "directory.match",
+                    format!(
+                        "is empty; list at least one of: {}",
+                        names(MatchProperty::ALL.map(MatchProperty::as_str))
+                    ),
+                ))
+            }
+            Some(list) => {
+                let mut out = Vec::new();
+                for (i, v) in list.iter().enumerate() {
+                    let p = MatchProperty::ALL
+                        .into_iter()
+                        .find(|p| p.as_str() == v)
+                        .ok_or_else(|| {
+                            ConfigError::field(
+                                format!("directory.match[{i}]"),
+                                format!(
+                                    "'{}' is not supported; use some of: {}",
+                                    printable(v),
+                                    names(MatchProperty::ALL.map(MatchProperty::as_str))
+                                ),
+                            )
+                        })?;
+                    if out.contains(&p) {
+                        return Err(ConfigError::field(
+                            format!("directory.match[{i}]"),
+                            format!("'{v}' is listed twice"),
+                        ));
+                    }
+                    out.push(p);
+                }
+                out
+            }
+        };
+        Ok(GraphSettings {
+            tenant: lower,
+            client_id: client_id.to_ascii_lowercase(),
+            userid_attribute,
+            match_on,
+            authority: service_url(
+                "directory.authority",
+                raw.authority.unwrap_or(DEFAULT_AUTHORITY),
+            )?,
+            graph_url: service_url(
+                "directory.graph_url",
+                raw.graph_url.unwrap_or(DEFAULT_GRAPH_URL),
+            )?,
+        })
+    }
+
+    /// The delegated permission the page asks for: `User.Read.All` on this Graph
+    /// (`https://graph.microsoft.com/User.Read.All` in the global cloud).
+    pub fn scope(&self) -> String {
+        format!(
+            "{}/User.Read.All",
+            self.graph_url.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// `{authority}/{tenant}/oauth2/v2.0/{endpoint}`.
+    fn endpoint(&self, endpoint: &str) -> Url {
+        let mut url = self.authority.clone();
+        let path = format!("{}{}/oauth2/v2.0/{endpoint}", url.path(), self.tenant);
+        url.set_path(&path);
+        url
+    }
+
+    /// A one-line description for the dry run (no token, ever).
+    pub fn summary(&self) -> String {
+        format!(
+            "Microsoft Graph ({}), tenant {}, user id from {}, contacts matched on {}",
+            self.graph_url.as_str().trim_end_matches('/'),
+            self.tenant,
+            self.userid_attribute.as_str(),
+            names(self.match_on.iter().map(|m| m.as_str()))
+        )
+    }
+}
+
+impl fmt::Display for GraphSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+fn names<'a>(list: impl IntoIterator<Item = &'a str>) -> String {
+    list.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    pub(crate) const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
+
+    /// Settings for tests: tenant contoso.onmicrosoft.com, the defaults otherwise.
+    pub(crate) fn settings() -> GraphSettings {
+        GraphSettings::from_raw(RawGraph {
+            tenant: Some("contoso.onmicrosoft.com"),
+            client_id: Some(CLIENT),
+            userid_attribute: None,
+            match_on: None,
+            authority: None,
+            graph_url: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings();
+        assert_eq!(s.userid_attribute, UserIdAttribute::Mail);
+        assert_eq!(s.match_on, MatchProperty::ALL);
+        assert_eq!(s.authority.as_str(), "https://login.microsoftonline.com/");
+        assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.com/");
+        assert_eq!(s.scope(), "https://graph.microsoft.com/User.Read.All");
+        assert_eq!(
+            s.endpoint("token").as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
+    }
+
+    #[test]
+    fn tenants() {
+        for ok in [
+            "contoso.onmicrosoft.com",
+            "Contoso.COM",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        ] {
+            let s = GraphSettings::from_raw(RawGraph {
+                tenant: Some(ok),
+                client_id: Some(CLIENT),
+                userid_attribute: None,
+                match_on: None,
+                authority: None,
+                graph_url: None,
+            });
+            assert!(s.is_ok(), "{ok}: {s:?}");
+        }
+    }
+}
