@@ -22,12 +22,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
 use url::Url;
 
 use crate::contact::printable;
 use crate::directory::DirectorySource;
+use crate::json::{FieldError, Fields, Json};
 
 /// The placeholder a `template` URL carries for the user id.
 pub const USERID_PLACEHOLDER: &str = "{userid}";
@@ -120,44 +119,96 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-// Unknown fields are collected (`flatten`) rather than refused by serde: the
-// browser's decoder (serde-wasm-bindgen) skips them silently under
-// `deny_unknown_fields`, and collecting them lets the error name the field's path.
-#[derive(Deserialize)]
+/// `config.json` as read, before validation.
 struct RawConfig {
     itsm_url: Option<String>,
     fallback_url: Option<String>,
     default_profile: Option<String>,
-    #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
     directory: Option<crate::directory::RawDirectory>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+/// One profile as read, before validation.
 struct RawProfile {
     method: String,
-    #[serde(default)]
     sandbox: bool,
     link: Option<String>,
     url: Option<String>,
     itsm_url: Option<String>,
     fallback_url: Option<String>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
-/// Refuses the first of `unknown` fields found at `path` (`""` for the top level).
-pub(crate) fn no_unknown_fields(
-    path: &str,
-    unknown: &BTreeMap<String, IgnoredAny>,
-    known: &[&str],
-) -> Result<(), ConfigError> {
-    match unknown.keys().next() {
+impl From<FieldError> for ConfigError {
+    fn from(e: FieldError) -> Self {
+        ConfigError::Field {
+            field: e.field,
+            problem: e.problem,
+        }
+    }
+}
+
+fn owned(v: Option<&str>) -> Option<String> {
+    v.map(str::to_string)
+}
+
+impl RawConfig {
+    fn read(json: &Json) -> Result<RawConfig, ConfigError> {
+        let f = Fields::of(json, "")?;
+        no_unknown_fields(
+            &f,
+            &[
+                "itsm_url",
+                "fallback_url",
+                "default_profile",
+                "profiles",
+                "directory",
+            ],
+        )?;
+        let mut profiles = BTreeMap::new();
+        if let Some(list) = f.object("profiles")? {
+            for (name, value) in list.members() {
+                let p = Fields::of(value, &format!("profiles.{}.", printable(name)))?;
+                no_unknown_fields(
+                    &p,
+                    &[
+                        "method",
+                        "sandbox",
+                        "link",
+                        "url",
+                        "itsm_url",
+                        "fallback_url",
+                    ],
+                )?;
+                let raw = RawProfile {
+                    method: p.required("method", p.str("method"))?.to_string(),
+                    sandbox: p.bool("sandbox")?.unwrap_or(false),
+                    link: owned(p.str("link")?),
+                    url: owned(p.str("url")?),
+                    itsm_url: owned(p.str("itsm_url")?),
+                    fallback_url: owned(p.str("fallback_url")?),
+                };
+                profiles.insert(name.to_string(), raw);
+            }
+        }
+        Ok(RawConfig {
+            itsm_url: owned(f.str("itsm_url")?),
+            fallback_url: owned(f.str("fallback_url")?),
+            default_profile: owned(f.str("default_profile")?),
+            profiles,
+            directory: f
+                .object("directory")?
+                .map(|d| crate::directory::RawDirectory::read(&d))
+                .transpose()?,
+        })
+    }
+}
+
+/// Refuses the first field of `fields` that is not in `known`.
+pub(crate) fn no_unknown_fields(fields: &Fields<'_>, known: &[&str]) -> Result<(), ConfigError> {
+    match fields.unknown(known) {
         None => Ok(()),
         Some(name) => Err(ConfigError::field(
-            format!("{path}{}", printable(name)),
+            fields.path(&printable(name)),
             format!(
                 "is not a known field (the known ones are: {})",
                 known.join(", ")
@@ -246,23 +297,11 @@ impl Config {
     /// Parses and validates the text of `config.json`.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let raw: RawConfig =
-            crate::json::from_str(text).map_err(|message| ConfigError::Json { message })?;
-        Config::from_raw(raw)
+        let json = crate::json::parse(text).map_err(|message| ConfigError::Json { message })?;
+        Config::from_raw(RawConfig::read(&json)?)
     }
 
     fn from_raw(raw: RawConfig) -> Result<Config, ConfigError> {
-        no_unknown_fields(
-            "",
-            &raw.unknown,
-            &[
-                "itsm_url",
-                "fallback_url",
-                "default_profile",
-                "profiles",
-                "directory",
-            ],
-        )?;
         let itsm = raw
             .itsm_url
             .as_deref()
@@ -288,18 +327,6 @@ impl Config {
                     "a profile name may only use letters, digits, '-', '_' and '.'",
                 ));
             }
-            no_unknown_fields(
-                &format!("profiles.{name}."),
-                &p.unknown,
-                &[
-                    "method",
-                    "sandbox",
-                    "link",
-                    "url",
-                    "itsm_url",
-                    "fallback_url",
-                ],
-            )?;
             let p_itsm = match &p.itsm_url {
                 Some(v) => Some(base_url(&at("itsm_url"), v)?),
                 None => itsm.clone(),
@@ -597,6 +624,41 @@ mod tests {
             r#"{"itsm_url":"https://x.com","itsm":"x","profiles":{"p":{"method":"sso"}}}"#,
         );
         assert_eq!(field, "itsm");
+        for (json, field, problem) in [
+            (
+                r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbox":"yes"}}}"#,
+                "profiles.p.sandbox",
+                "must be true or false, not a string",
+            ),
+            (
+                r#"{"itsm_url":5,"profiles":{"p":{"method":"sso"}}}"#,
+                "itsm_url",
+                "must be a string \"...\", not a number",
+            ),
+            (
+                r#"{"itsm_url":"https://x.com","profiles":{"p":{}}}"#,
+                "profiles.p.method",
+                "is missing",
+            ),
+            (
+                r#"{"itsm_url":"https://x.com","profiles":["p"]}"#,
+                "profiles",
+                "must be an object",
+            ),
+            (
+                r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso"}},"directory":{"source":"export","public_keys":"k"}}"#,
+                "directory.public_keys",
+                "must be a list",
+            ),
+        ] {
+            let (f, p) = field_error(json);
+            assert_eq!(f, field, "{json}");
+            assert!(p.contains(problem), "{json}: {p}");
+        }
+        assert!(matches!(
+            Config::from_json("[]"),
+            Err(ConfigError::Field { .. })
+        ));
         // A UTF-8 BOM, as Notepad writes it, is fine.
         let with_bom = format!("\u{feff}{EXAMPLE}");
         assert!(Config::from_json(&with_bom).is_ok());

@@ -16,13 +16,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
-
 use crate::config::{no_unknown_fields, ConfigError};
 use crate::contact::{printable, Contact};
 use crate::endpoint::EndpointSettings;
 use crate::graph::{GraphSettings, RawGraph};
+use crate::json::Fields;
 use crate::signed::{PublicKey, TrustedKeys};
 
 /// Where contacts are resolved, as configured in `config.json`'s `directory`.
@@ -50,9 +48,7 @@ pub enum DirectorySource {
 /// The directory folder when `directory.path` is not given.
 pub const DEFAULT_EXPORT_PATH: &str = "directory/";
 
-// Unknown fields are collected (`flatten`) rather than refused by serde, as in
-// `config.rs`: the browser's decoder ignores `deny_unknown_fields`.
-#[derive(Deserialize)]
+/// `config.json`'s `directory` as read, before validation.
 pub(crate) struct RawDirectory {
     source: String,
     path: Option<String>,
@@ -60,14 +56,11 @@ pub(crate) struct RawDirectory {
     tenant: Option<String>,
     client_id: Option<String>,
     userid_attribute: Option<String>,
-    #[serde(rename = "match")]
     match_on: Option<Vec<String>>,
     authority: Option<String>,
     graph_url: Option<String>,
     url: Option<String>,
     credentials: Option<String>,
-    #[serde(flatten)]
-    unknown: BTreeMap<String, IgnoredAny>,
 }
 
 /// Every `directory` field but `source`, and the sources that use it.
@@ -85,6 +78,26 @@ const FIELDS: [(&str, &str); 10] = [
 ];
 
 impl RawDirectory {
+    pub(crate) fn read(f: &Fields<'_>) -> Result<RawDirectory, ConfigError> {
+        let mut known: Vec<&str> = vec!["source"];
+        known.extend(FIELDS.iter().map(|(f, _)| *f));
+        no_unknown_fields(f, &known)?;
+        let s = |name: &str| f.str(name).map(|v| v.map(str::to_string));
+        Ok(RawDirectory {
+            source: f.required("source", f.str("source"))?.to_string(),
+            path: s("path")?,
+            public_keys: f.strings("public_keys")?,
+            tenant: s("tenant")?,
+            client_id: s("client_id")?,
+            userid_attribute: s("userid_attribute")?,
+            match_on: f.strings("match")?,
+            authority: s("authority")?,
+            graph_url: s("graph_url")?,
+            url: s("url")?,
+            credentials: s("credentials")?,
+        })
+    }
+
     /// The fields given (besides `source`).
     fn present(&self) -> [(&'static str, bool); 10] {
         let p = [
@@ -112,9 +125,6 @@ impl DirectorySource {
         let Some(raw) = raw else {
             return Ok(DirectorySource::None);
         };
-        let mut known: Vec<&str> = vec!["source"];
-        known.extend(FIELDS.iter().map(|(f, _)| *f));
-        no_unknown_fields("directory.", &raw.unknown, &known)?;
         let source = match raw.source.as_str() {
             s @ ("none" | "export" | "graph" | "endpoint") => s,
             other => {
@@ -333,8 +343,9 @@ mod tests {
     }
 
     fn directory(json: &str) -> Result<DirectorySource, ConfigError> {
-        let raw: RawDirectory = crate::json::from_str(json).unwrap();
-        DirectorySource::from_raw(Some(raw))
+        let value = crate::json::parse(json).unwrap();
+        let fields = Fields::of(&value, "directory.").unwrap();
+        DirectorySource::from_raw(Some(RawDirectory::read(&fields)?))
     }
 
     #[track_caller]

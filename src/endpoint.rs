@@ -18,12 +18,12 @@
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::Deserialize;
 use url::Url;
 
 use crate::config::{check_placeholder_in_query, http_url, ConfigError};
 use crate::contact::{printable, Contact};
 use crate::directory::Person;
+use crate::json::{FieldError, Fields};
 
 /// The placeholder the endpoint URL carries for the contact.
 pub const CONTACT_PLACEHOLDER: &str = "{contact}";
@@ -139,37 +139,35 @@ impl EndpointSettings {
                 status,
             });
         }
-        #[derive(Deserialize)]
-        struct Answer {
-            users: Vec<User>,
-        }
-        #[derive(Deserialize)]
-        struct User {
-            userid: String,
-            name: Option<String>,
-        }
-        let answer: Answer = crate::json::from_str(content).map_err(|e| EndpointError::Shape {
+        let shape = |detail: String| EndpointError::Shape {
             endpoint: self.template.clone(),
-            detail: e,
-        })?;
-        answer
-            .users
-            .into_iter()
+            detail,
+        };
+        let json = crate::json::parse(content).map_err(shape)?;
+        let users = Fields::of(&json, "")
+            .and_then(|f| f.required("users", f.array("users")))
+            .map_err(|e| shape(e.to_string()))?;
+        users
+            .iter()
             .take(MAX_USERS)
-            .map(|u| {
-                if u.userid.trim().is_empty() {
-                    return Err(EndpointError::Shape {
-                        endpoint: self.template.clone(),
-                        detail: "a user has an empty userid".into(),
+            .enumerate()
+            .map(|(i, u)| {
+                let f = Fields::of(u, &format!("users[{i}]."))?;
+                let userid = f.required("userid", f.str("userid"))?.trim();
+                if userid.is_empty() {
+                    return Err(FieldError {
+                        field: f.path("userid"),
+                        problem: "is empty".into(),
                     });
                 }
                 Ok(Person {
-                    user_id: u.userid.trim().to_string(),
-                    display_name: u.name,
+                    user_id: userid.to_string(),
+                    display_name: f.str("name")?.map(str::to_string),
                     matched_by: Some("the lookup endpoint".into()),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, FieldError>>()
+            .map_err(|e| shape(e.to_string()))
     }
 }
 

@@ -21,13 +21,13 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use url::form_urlencoded;
 use url::Url;
 
 use super::pkce::Pkce;
 use super::GraphSettings;
 use crate::contact::printable;
+use crate::json::{Fields, Json};
 
 /// How long a sign-in may take, from leaving the page to coming back, in seconds (the
 /// identity platform's codes live about 10 minutes).
@@ -305,15 +305,6 @@ fn is_token(s: &str) -> bool {
     !s.is_empty() && s.len() <= 16 * 1024 && s.bytes().all(|b| b.is_ascii_graphic())
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<f64>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
-
 /// Reads the token endpoint's answer (`status`, `body`) at `now` (Unix seconds).
 pub fn read_token(
     status: u16,
@@ -322,13 +313,16 @@ pub fn read_token(
     settings: &GraphSettings,
     redirect_uri: &Url,
 ) -> Result<Token, SignInError> {
-    let answer: TokenAnswer = crate::json::from_str(body).map_err(|e| SignInError::BadAnswer {
+    let bad = |e: String| SignInError::BadAnswer {
         detail: format!("HTTP {status}, not the JSON the identity platform sends ({e})"),
-    })?;
-    if let Some(error) = answer.error {
+    };
+    let json = crate::json::parse(body).map_err(bad)?;
+    let f = Fields::of(&json, "").map_err(|e| bad(e.to_string()))?;
+    let text = |name: &str| f.str(name).map_err(|e| bad(e.to_string()));
+    if let Some(error) = text("error")? {
         return Err(SignInError::from_oauth(
-            &error,
-            answer.error_description.as_deref().unwrap_or(""),
+            error,
+            text("error_description")?.unwrap_or(""),
             settings,
             redirect_uri,
         ));
@@ -338,27 +332,23 @@ pub fn read_token(
             detail: format!("HTTP {status} without an error code"),
         });
     }
-    let access_token =
-        answer
-            .access_token
-            .filter(|t| is_token(t))
-            .ok_or_else(|| SignInError::BadAnswer {
-                detail: "no usable access_token".into(),
-            })?;
-    if !answer
-        .token_type
-        .is_some_and(|t| t.eq_ignore_ascii_case("bearer"))
-    {
+    let access_token = text("access_token")?
+        .filter(|t| is_token(t))
+        .ok_or_else(|| SignInError::BadAnswer {
+            detail: "no usable access_token".into(),
+        })?
+        .to_string();
+    if !text("token_type")?.is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
         return Err(SignInError::BadAnswer {
             detail: "the token is not a Bearer token".into(),
         });
     }
     // Microsoft documents expires_in in seconds; an absent or absurd value is read as
     // a short lifetime rather than trusted.
-    let lifetime = answer
-        .expires_in
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(300, |s| s.min(86_400.0) as u64);
+    let lifetime = match f.get("expires_in") {
+        Some(Json::Number(s)) if s.is_finite() && *s > 0.0 => s.min(86_400.0) as u64,
+        _ => 300,
+    };
     Ok(Token {
         access_token,
         expires_at: now.saturating_add(lifetime),

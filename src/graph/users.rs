@@ -17,12 +17,12 @@
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::Deserialize;
 use url::Url;
 
 use super::{GraphSettings, MatchProperty, UserIdAttribute};
 use crate::contact::{printable, Contact};
 use crate::directory::{Lookup, Person};
+use crate::json::{FieldError, Fields};
 
 /// At most this many people are read from one answer (the chooser shows 20).
 pub const MAX_USERS: usize = 20;
@@ -122,34 +122,12 @@ impl GraphSettings {
     }
 }
 
-#[derive(Deserialize)]
-struct UsersAnswer {
-    value: Vec<GraphUser>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GraphUser {
-    display_name: Option<String>,
-    mail: Option<String>,
-    user_principal_name: Option<String>,
-    on_premises_sam_account_name: Option<String>,
-    employee_id: Option<String>,
-}
-
-impl GraphUser {
-    fn attribute(&self, a: UserIdAttribute) -> Option<&str> {
-        match a {
-            UserIdAttribute::Mail => self.mail.as_deref(),
-            UserIdAttribute::UserPrincipalName => self.user_principal_name.as_deref(),
-            UserIdAttribute::OnPremisesSamAccountName => {
-                self.on_premises_sam_account_name.as_deref()
-            }
-            UserIdAttribute::EmployeeId => self.employee_id.as_deref(),
-        }
+/// The user id attribute of one user of an answer, when it has a value.
+fn attribute<'a>(user: &Fields<'a>, a: UserIdAttribute) -> Result<Option<&'a str>, FieldError> {
+    Ok(user
+        .str(a.as_str())?
         .map(str::trim)
-        .filter(|v| !v.is_empty())
-    }
+        .filter(|v| !v.is_empty()))
 }
 
 /// Reads a `200` answer to `query`: the people it names, each matched by the query's
@@ -160,22 +138,31 @@ pub fn read_users(
     query: &UserQuery,
     body: &str,
 ) -> Result<Vec<Person>, GraphError> {
-    let answer: UsersAnswer = crate::json::from_str(body).map_err(|e| GraphError::BadAnswer {
-        detail: format!("not the list of users Graph sends ({e})"),
-    })?;
-    let found = answer.value.len();
-    let people: Vec<Person> = answer
-        .value
-        .iter()
-        .take(MAX_USERS)
-        .filter_map(|u| {
-            Some(Person {
-                user_id: u.attribute(settings.userid_attribute)?.to_string(),
-                display_name: u.display_name.clone(),
-                matched_by: Some(format!("{} ($filter={})", query.property, query.filter)),
-            })
-        })
-        .collect();
+    let bad = |detail: String| GraphError::BadAnswer {
+        detail: format!("not the list of users Graph sends ({detail})"),
+    };
+    let json = crate::json::parse(body).map_err(bad)?;
+    let value = Fields::of(&json, "")
+        .and_then(|f| f.required("value", f.array("value")))
+        .map_err(|e| bad(e.to_string()))?;
+    let found = value.len();
+    let mut people = Vec::new();
+    for (i, user) in value.iter().take(MAX_USERS).enumerate() {
+        let f = Fields::of(user, &format!("value[{i}].")).map_err(|e| bad(e.to_string()))?;
+        let Some(user_id) =
+            attribute(&f, settings.userid_attribute).map_err(|e| bad(e.to_string()))?
+        else {
+            continue;
+        };
+        people.push(Person {
+            user_id: user_id.to_string(),
+            display_name: f
+                .str("displayName")
+                .map_err(|e| bad(e.to_string()))?
+                .map(str::to_string),
+            matched_by: Some(format!("{} ($filter={})", query.property, query.filter)),
+        });
+    }
     if found > 0 && people.is_empty() {
         return Err(GraphError::NoUserId {
             contact: query.contact.to_string(),
@@ -210,30 +197,23 @@ pub fn retry_wait_ms(status: u16, retry_after: Option<&str>, attempt: u32) -> Op
     Some(asked.unwrap_or(backoff).min(MAX_RETRY_WAIT_MS))
 }
 
-#[derive(Deserialize)]
-struct GraphErrorBody {
-    error: GraphErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct GraphErrorDetail {
-    code: Option<String>,
-    message: Option<String>,
-}
-
 /// Graph's `{"error":{"code":..,"message":..}}`, as one printable line.
 fn error_text(body: &str) -> String {
-    match crate::json::from_str::<GraphErrorBody>(body) {
-        Ok(b) => {
-            let text = [b.error.code, b.error.message]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(": ");
-            printable(&text.chars().take(300).collect::<String>())
-        }
-        Err(_) => String::new(),
-    }
+    let Ok(json) = crate::json::parse(body) else {
+        return String::new();
+    };
+    let error = Fields::of(&json, "")
+        .ok()
+        .and_then(|f| f.object("error").ok().flatten());
+    let Some(error) = error else {
+        return String::new();
+    };
+    let text = ["code", "message"]
+        .iter()
+        .filter_map(|k| error.str(k).ok().flatten())
+        .collect::<Vec<_>>()
+        .join(": ");
+    printable(&text.chars().take(300).collect::<String>())
 }
 
 /// Why a lookup in Graph failed.

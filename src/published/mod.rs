@@ -63,11 +63,11 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::contact::{printable, Contact};
 use crate::directory::{Directory, Lookup, Person};
+use crate::json::{FieldError, Fields, Json};
 use crate::signed::{self, Context, PublicKey, SignedError, TrustedKeys};
 
 /// The manifest's `format`.
@@ -290,33 +290,34 @@ impl fmt::Display for DirectoryError {
 
 impl std::error::Error for DirectoryError {}
 
-#[derive(Deserialize)]
-struct FormatOnly {
-    format: Option<String>,
-}
-
-#[derive(Deserialize)]
+/// The manifest's payload as read, before validation.
 struct RawManifest {
-    format: String,
     export_id: String,
     created: u64,
     expires: u64,
     salt: String,
-    shard_bits: u8,
+    shard_bits: u64,
     users: u64,
     keys: u64,
     attributes: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct RawShard {
-    export_id: String,
-    index: u32,
-    entries: Vec<(String, String)>,
+impl RawManifest {
+    fn read(f: &Fields<'_>) -> Result<RawManifest, FieldError> {
+        let text = |name: &str| f.required(name, f.str(name)).map(str::to_string);
+        let number = |name: &str| f.required(name, f.u64(name));
+        Ok(RawManifest {
+            export_id: text("export_id")?,
+            created: number("created")?,
+            expires: number("expires")?,
+            salt: text("salt")?,
+            shard_bits: number("shard_bits")?,
+            users: number("users")?,
+            keys: number("keys")?,
+            attributes: f.required("attributes", f.strings("attributes"))?,
+        })
+    }
 }
-
-/// One person of an entry: user id, display name, index of the attribute.
-type RawPerson = (String, Option<String>, u32);
 
 /// Verifies `bytes` (the file `file`, of kind `context`) against `keys` and returns its
 /// payload as text, with the key that signed it. Nothing is read before this succeeds.
@@ -389,18 +390,18 @@ impl VerifiedManifest {
             file: file.into(),
             problem,
         };
-        let format: FormatOnly = crate::json::from_str(text).map_err(unreadable)?;
-        match format.format {
-            Some(f) if f == FORMAT => {}
-            Some(f) => {
+        let json = crate::json::parse(text).map_err(unreadable)?;
+        let f = Fields::of(&json, "").map_err(|e| unreadable(e.to_string()))?;
+        match f.str("format") {
+            Ok(Some(FORMAT)) => {}
+            Ok(Some(other)) => {
                 return Err(DirectoryError::UnknownFormat {
-                    found: printable(&f),
+                    found: printable(other),
                 })
             }
-            None => return Err(unreadable("it has no \"format\"".into())),
+            _ => return Err(unreadable("it has no \"format\"".into())),
         }
-        let raw: RawManifest = crate::json::from_str(text).map_err(unreadable)?;
-        debug_assert_eq!(raw.format, FORMAT);
+        let raw = RawManifest::read(&f).map_err(|e| unreadable(e.to_string()))?;
         if !valid_export_id(&raw.export_id) {
             return Err(unreadable(format!(
                 "the export id '{}' is not 32 lowercase hex digits",
@@ -412,12 +413,15 @@ impl VerifiedManifest {
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| unreadable("the salt is not 32 bytes of base64".into()))?;
-        if raw.shard_bits > MAX_SHARD_BITS {
-            return Err(unreadable(format!(
-                "shard_bits is {}, more than {MAX_SHARD_BITS}",
-                raw.shard_bits
-            )));
-        }
+        let shard_bits = u8::try_from(raw.shard_bits)
+            .ok()
+            .filter(|b| *b <= MAX_SHARD_BITS)
+            .ok_or_else(|| {
+                unreadable(format!(
+                    "shard_bits is {}, more than {MAX_SHARD_BITS}",
+                    raw.shard_bits
+                ))
+            })?;
         if raw.attributes.len() > MAX_ATTRIBUTES
             || !raw.attributes.iter().all(|a| valid_attribute(a))
         {
@@ -446,7 +450,7 @@ impl VerifiedManifest {
             created: raw.created,
             expires: raw.expires,
             salt,
-            shard_bits: raw.shard_bits,
+            shard_bits,
             users: raw.users,
             keys: raw.keys,
             attributes: raw.attributes,
@@ -546,17 +550,34 @@ impl VerifiedManifest {
             file: file.into(),
             problem,
         };
-        let raw: RawShard = crate::json::from_str(text).map_err(unreadable)?;
-        if raw.export_id != self.export_id || raw.index != shard.index {
+        let json = crate::json::parse(text).map_err(unreadable)?;
+        let f = Fields::of(&json, "").map_err(|e| unreadable(e.to_string()))?;
+        let header = (|| {
+            Ok::<_, FieldError>((
+                f.required("export_id", f.str("export_id"))?,
+                f.required("index", f.u64("index"))?,
+                f.required("entries", f.array("entries"))?,
+            ))
+        })();
+        let (export_id, index, raw_entries) = header.map_err(|e| unreadable(e.to_string()))?;
+        if export_id != self.export_id || index != u64::from(shard.index) {
             return Err(DirectoryError::WrongShard {
                 file: file.into(),
-                found: format!("{}/{:04x}", printable(&raw.export_id), raw.index),
+                found: format!("{}/{index:04x}", printable(export_id)),
             });
         }
         let mut entries = BTreeMap::new();
-        for (n, (id, ciphertext)) in raw.entries.into_iter().enumerate() {
+        for (n, entry) in raw_entries.iter().enumerate() {
+            let (id, ciphertext) = match entry.as_array() {
+                Some([Json::String(id), Json::String(c)]) => (id, c),
+                _ => {
+                    return Err(unreadable(format!(
+                        "entry {n} is not a pair of strings [\"id\", \"ciphertext\"]"
+                    )))
+                }
+            };
             let id: [u8; 16] = URL_SAFE_NO_PAD
-                .decode(&id)
+                .decode(id)
                 .ok()
                 .and_then(|v| v.try_into().ok())
                 .ok_or_else(|| unreadable(format!("entry {n} has a malformed lookup id")))?;
@@ -564,7 +585,7 @@ impl VerifiedManifest {
                 return Err(unreadable(format!("entry {n} belongs to another shard")));
             }
             let ciphertext = STANDARD
-                .decode(&ciphertext)
+                .decode(ciphertext)
                 .map_err(|_| unreadable(format!("entry {n} is not base64")))?;
             if entries.insert(id, ciphertext).is_some() {
                 return Err(unreadable(format!("entry {n} repeats a lookup id")));
@@ -652,18 +673,31 @@ impl VerifiedShard {
             .decrypt(Nonce::from_slice(&NONCE), ciphertext.as_slice())
             .map_err(|_| corrupt("it does not decrypt"))?;
         let text = std::str::from_utf8(&plain).map_err(|_| corrupt("it is not UTF-8"))?;
-        let people: Vec<RawPerson> =
-            crate::json::from_str(text).map_err(|e| corrupt(&format!("bad JSON: {e}")))?;
+        let people = crate::json::parse(text).map_err(|e| corrupt(&format!("bad JSON: {e}")))?;
+        let people = people
+            .as_array()
+            .ok_or_else(|| corrupt("it is not a list of people"))?;
         if people.is_empty() || people.len() > MAX_PEOPLE_PER_KEY {
             return Err(corrupt("it lists no person, or too many"));
         }
         let mut out = Vec::with_capacity(people.len());
-        for (user_id, display_name, attribute) in people {
+        for person in people {
+            let (user_id, display_name, attribute) = match person.as_array() {
+                Some([Json::String(u), name, a]) => {
+                    let name = match name {
+                        Json::String(n) => Some(n.clone()),
+                        Json::Null => None,
+                        _ => return Err(corrupt("a display name is not a string")),
+                    };
+                    (u.clone(), name, a.as_u64())
+                }
+                _ => return Err(corrupt("a person is not [user id, name, attribute]")),
+            };
             if user_id.trim().is_empty() || user_id.chars().any(char::is_control) {
                 return Err(corrupt("a user id is empty or has control characters"));
             }
-            let attribute = usize::try_from(attribute)
-                .ok()
+            let attribute = attribute
+                .and_then(|a| usize::try_from(a).ok())
                 .and_then(|a| self.attributes.get(a))
                 .ok_or_else(|| corrupt("it names an attribute the manifest does not list"))?;
             out.push(Person {

@@ -700,8 +700,15 @@ fn validly_signed_but_damaged_shards_and_entries() {
             r#"[["a@x.com",null,3]]"#,
             "attribute the manifest does not list",
         ),
-        (r#"[["a@x.com",null,-1]]"#, "bad JSON"),
-        (r#"[{"u":"a@x.com","n":null,"m":"mail"}]"#, "bad JSON"),
+        (
+            r#"[["a@x.com",null,-1]]"#,
+            "attribute the manifest does not list",
+        ),
+        (
+            r#"[{"u":"a@x.com","n":null,"m":"mail"}]"#,
+            "not [user id, name, attribute]",
+        ),
+        (r#"[["a@x.com",null,0]"#, "bad JSON"),
         (r#"[["",null,0]]"#, "user id is empty"),
         ("[]", "no person"),
     ] {

@@ -1,9 +1,54 @@
-//! JSON decoding with the browser's own `JSON.parse`, then `serde-wasm-bindgen`.
+//! JSON decoding with the browser's own `JSON.parse`, walked into a [`Json`] value.
 
-use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// Decodes `text` as JSON into `T`; the error is a one-line description.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+use crate::json::Json;
+
+/// Nesting deeper than this is refused (no file the page reads comes close).
+const MAX_DEPTH: u32 = 32;
+
+/// Parses `text` with `JSON.parse`; the error is a one-line description.
+pub fn parse(text: &str) -> Result<Json, String> {
     let value = js_sys::JSON::parse(text).map_err(|e| super::describe(&e))?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    walk(&value, 0)
+}
+
+fn walk(value: &JsValue, depth: u32) -> Result<Json, String> {
+    if depth > MAX_DEPTH {
+        return Err("the JSON is nested too deeply".into());
+    }
+    if value.is_null() || value.is_undefined() {
+        return Ok(Json::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Json::Bool(b));
+    }
+    if let Some(n) = value.as_f64() {
+        return Ok(Json::Number(n));
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Json::String(s));
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        return array
+            .iter()
+            .map(|v| walk(&v, depth + 1))
+            .collect::<Result<_, _>>()
+            .map(Json::Array);
+    }
+    let object = value
+        .dyn_ref::<js_sys::Object>()
+        .ok_or("not a JSON value")?;
+    js_sys::Object::entries(object)
+        .iter()
+        .map(|entry| {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let key = pair
+                .get(0)
+                .as_string()
+                .ok_or("an object key is not a string")?;
+            Ok((key, walk(&pair.get(1), depth + 1)?))
+        })
+        .collect::<Result<_, String>>()
+        .map(Json::Object)
 }

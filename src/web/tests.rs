@@ -1,5 +1,5 @@
 //! Browser tests of the glue, run by `wasm-bindgen-test` in headless Chromium:
-//! `JSON.parse` + `serde-wasm-bindgen` decoding, `fetch`, the whole decision from a
+//! `JSON.parse` decoding into `Json`, `fetch`, the whole decision from a
 //! query string, and what each state renders into `#status`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -81,12 +81,23 @@ fn config_decodes_through_json_parse() {
         Err(ConfigError::Field { field, .. }) => assert_eq!(field, "profiles.p.sandbx"),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        Config::from_json(
-            r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbox":"yes"}}}"#
-        ),
-        Err(ConfigError::Json { .. })
-    ));
+    // A value of the wrong type names its field.
+    match Config::from_json(
+        r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso","sandbox":"yes"}}}"#,
+    ) {
+        Err(ConfigError::Field { field, problem }) => {
+            assert_eq!(field, "profiles.p.sandbox");
+            assert_eq!(problem, "must be true or false, not a string");
+        }
+        other => panic!("{other:?}"),
+    }
+    // So does an unknown field of the directory, which serde-wasm-bindgen used to skip.
+    match Config::from_json(
+        r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso"}},"directory":{"source":"export","Path":"ad/"}}"#,
+    ) {
+        Err(ConfigError::Field { field, .. }) => assert_eq!(field, "directory.Path"),
+        other => panic!("{other:?}"),
+    }
     assert!(matches!(
         Config::from_json("{nope"),
         Err(ConfigError::Json { .. })
