@@ -23,6 +23,7 @@
 
 pub mod config;
 pub mod contact;
+pub mod csp;
 pub mod directory;
 pub mod endpoint;
 pub mod graph;

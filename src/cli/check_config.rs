@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
+use lync_quickcall::csp;
 use lync_quickcall::published::{VerifiedManifest, MANIFEST_FILE};
 use lync_quickcall::DirectorySource;
 
@@ -63,7 +64,139 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
                 }
             }
         }
+        DirectorySource::Graph(g) => {
+            println!("  directory: {}", g.summary());
+            println!(
+                "    sign-in: {}{}/oauth2/v2.0/authorize, app {}",
+                g.authority, g.tenant, g.client_id
+            );
+            println!(
+                "    the app registration needs the redirect URI of the page (its URL without query) \
+                 under \"Single-page application\", and the delegated permission {} with admin consent",
+                g.scope()
+            );
+        }
+        DirectorySource::Endpoint(e) => {
+            println!(
+                "  directory: lookup endpoint {} (credentials: {})",
+                e.template(),
+                e.credentials.as_str()
+            );
+        }
         other => println!("  directory: {other:?}"),
     }
+    check_csp(path, &config.directory.connect_origins())
+}
+
+/// Checks that the Content-Security-Policy of the page beside `config` (its
+/// `index.html` and, for IIS, `web.config`) lets the page reach `origins`; prints the
+/// policy to use when it does not.
+fn check_csp(config: &Path, origins: &[String]) -> anyhow::Result<()> {
+    if origins.is_empty() {
+        return Ok(());
+    }
+    let base = config.parent().unwrap_or(Path::new("."));
+    let mut wrong = Vec::new();
+    for (file, read, show) in [
+        (
+            "index.html",
+            csp::from_html as fn(&str) -> Option<String>,
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        ),
+        (
+            "web.config",
+            csp::from_web_config,
+            "<add name=\"Content-Security-Policy\" value=\"{}\" />",
+        ),
+    ] {
+        let at = base.join(file);
+        let text = match std::fs::read_to_string(&at) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!(
+                    "  {} not found beside {}: make sure the web server's Content-Security-Policy has connect-src 'self' {}",
+                    at.display(),
+                    config.display(),
+                    origins.join(" ")
+                );
+                continue;
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", at.display())),
+        };
+        let Some(policy) = read(&text) else {
+            println!("  {}: no Content-Security-Policy found", at.display());
+            continue;
+        };
+        let missing = csp::missing(&policy, origins);
+        if missing.is_empty() {
+            println!(
+                "  {}: the Content-Security-Policy allows {}",
+                at.display(),
+                origins.join(", ")
+            );
+        } else {
+            let fixed = csp::with_origins(&policy, origins);
+            let line = show.replace("{}", &attribute_escape(&fixed));
+            eprintln!(
+                "{}: the Content-Security-Policy does not let the page reach {} (connect-src); \
+                 the page would fail. Replace its policy with:\n  {line}",
+                at.display(),
+                missing.join(", ")
+            );
+            wrong.push(file);
+        }
+    }
+    if !wrong.is_empty() {
+        anyhow::bail!(
+            "the Content-Security-Policy of {} must list the directory's origins in connect-src (see above)",
+            wrong.join(" and ")
+        );
+    }
     Ok(())
+}
+
+/// The policy as a double-quoted attribute value.
+fn attribute_escape(policy: &str) -> String {
+    policy.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRAPH: &str = r#"{"itsm_url":"https://ev.contoso.com","profiles":{"p":{"method":"sso"}},
+        "directory":{"source":"graph","tenant":"contoso.onmicrosoft.com","client_id":"11111111-2222-3333-4444-555555555555"}}"#;
+
+    #[test]
+    fn the_policy_must_let_the_page_reach_graph() {
+        let dir = std::env::temp_dir().join(format!("lqc-check-csp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config.json");
+        std::fs::write(&config, GRAPH).unwrap();
+        // Only config.json: nothing to compare, the origins are printed.
+        run(&config).unwrap();
+        // The shipped files: refused, naming the file and the directive.
+        let html = include_str!("../../www/index.html");
+        let web = include_str!("../../www/web.config");
+        std::fs::write(dir.join("index.html"), html).unwrap();
+        std::fs::write(dir.join("web.config"), web).unwrap();
+        let e = format!("{:#}", run(&config).unwrap_err());
+        assert!(e.contains("index.html and web.config"), "{e}");
+        assert!(e.contains("connect-src"), "{e}");
+        // Fixed as check-config prints: accepted.
+        let origins = [
+            "https://login.microsoftonline.com".to_string(),
+            "https://graph.microsoft.com".to_string(),
+        ];
+        for (file, text, policy) in [
+            ("index.html", html, csp::from_html(html).unwrap()),
+            ("web.config", web, csp::from_web_config(web).unwrap()),
+        ] {
+            let fixed = text.replace(&policy, &csp::with_origins(&policy, &origins));
+            assert_ne!(fixed, text);
+            std::fs::write(dir.join(file), fixed).unwrap();
+        }
+        run(&config).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
