@@ -227,3 +227,67 @@ fn chooser_labels_are_text() {
         .unwrap()
         .contains("3 more not shown"));
 }
+
+#[test]
+fn storage_for_the_sign_in() {
+    use super::storage;
+    // Session storage: a pending sign-in can be taken once.
+    storage::set_session("lqc-test", "v").unwrap();
+    assert_eq!(storage::take_session("lqc-test").as_deref(), Some("v"));
+    assert_eq!(storage::take_session("lqc-test"), None);
+    // Local storage: the token cache, shared by the origin's tabs.
+    storage::set_local("lqc-test", "t");
+    assert_eq!(storage::get_local("lqc-test").as_deref(), Some("t"));
+    storage::remove_local("lqc-test");
+    assert_eq!(storage::get_local("lqc-test"), None);
+    // crypto.getRandomValues.
+    let (a, b) = (storage::random32().unwrap(), storage::random32().unwrap());
+    assert_ne!(a, b);
+    assert_ne!(a, [0; 32]);
+}
+
+#[test]
+fn a_sign_in_answer_is_taken_out_of_the_address_bar_and_used_once() {
+    use crate::graph::pkce::Pkce;
+    use crate::graph::signin::{PendingSignIn, SignInError};
+    let window = web_sys::window().unwrap();
+    let before = window.location().search().unwrap();
+    let settings = match Config::from_json(
+        r#"{"itsm_url":"https://ev.example","profiles":{"p":{"method":"sso"}},
+            "directory":{"source":"graph","tenant":"contoso.com","client_id":"11111111-2222-3333-4444-555555555555"}}"#,
+    )
+    .unwrap()
+    .directory
+    {
+        crate::DirectorySource::Graph(g) => g,
+        other => panic!("{other:?}"),
+    };
+    let original = "?userId=sip:t@x.com;contactId=sip:john+it@x.com&dryrun=1";
+    let pending = PendingSignIn {
+        state: "st".into(),
+        pkce: Pkce::from_random([3; 32]),
+        query: original.into(),
+        started: super::now(),
+    };
+    super::storage::set_session("lync-quickcall.sign-in", &pending.encode()).unwrap();
+    let returned = super::graph::take_return("?code=abc&state=st&session_state=x")
+        .unwrap()
+        .unwrap();
+    // The original query is back in the address bar, byte for byte.
+    assert_eq!(window.location().search().unwrap(), original);
+    assert_eq!(returned.query(), original);
+    assert!(super::graph::accept(returned, &settings, PAGE, super::now()).is_ok());
+    // The same answer again finds no pending sign-in: refused.
+    let again = super::graph::take_return("?code=abc&state=st")
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        super::graph::accept(again, &settings, PAGE, super::now()),
+        Err(SignInError::NotStartedHere)
+    ));
+    // Not a sign-in answer: nothing happens.
+    assert!(super::graph::take_return("?contactId=sip:a@x.com")
+        .unwrap()
+        .is_none());
+    super::storage::replace_query(&before).unwrap();
+}
