@@ -7,8 +7,13 @@
 //! stays put in the expected `#status` state (`choose`, `done`, `error`) and the mock
 //! received nothing. One ChromeDriver and one browser session serve every case, in
 //! order; the suite prints `ok` or `FAILED` per case and `e2e: N passed, M failed`.
+//!
+//! The Graph and endpoint directory sources talk to loopback stand-ins of Entra ID and
+//! Microsoft Graph ([`crate::entra`]) and of a lookup endpoint ([`crate::lookup`]),
+//! whose origins are added to the page's `connect-src` as an administrator would.
 
 mod directory_cases;
+mod network_cases;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,6 +21,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::Value;
 
+use crate::entra::{self, Entra};
+use crate::lookup::{self, LookupEndpoint};
 use crate::serve::{MockItsm, Override, StaticServer};
 use crate::webdriver::Browser;
 
@@ -51,6 +58,12 @@ struct Suite {
     config: String,
     /// The signed directory exports served beside the page, and their keys.
     exports: directory_cases::Exports,
+    /// The Entra ID and Microsoft Graph stand-ins.
+    entra: Entra,
+    /// The lookup endpoint stand-in.
+    lookup: LookupEndpoint,
+    /// The origin of a loopback port nobody listens on (allowed by `connect-src`).
+    unreachable: String,
 }
 
 /// What `#status` shows.
@@ -528,13 +541,36 @@ fn cases() -> Vec<Case> {
 /// Runs the suite against the distribution in `dist`.
 pub fn run(dist: &Path) -> Result<()> {
     let exports = directory_cases::prepare(dist)?;
+    let entra = Entra::start(
+        network_cases::TENANT,
+        network_cases::CLIENT_ID,
+        Vec::new(),
+        entra::demo_users(),
+    )?;
+    let lookup = LookupEndpoint::start(lookup::demo_people())?;
+    let unreachable = network_cases::closed_origin()?;
+    let connect = [
+        entra.authority(),
+        entra.graph_url(),
+        lookup.origin(),
+        unreachable.clone(),
+    ];
+    network_cases::allow_connect_in(dist, &connect)?;
     let mock = MockItsm::start(0)?;
     let site = StaticServer::start(dist, 0)?;
     let m = mock.origin();
     let config = config(&m);
     site.set_config(&config);
     let origin = site.origin();
-    println!("e2e: page on {origin}, mock ITSM on {m}");
+    // The page's redirect URIs, registered as "Single-page application".
+    entra.add_redirect_uri(&format!("{origin}/index.html"));
+    entra.add_redirect_uri(&format!("{origin}/"));
+    println!(
+        "e2e: page on {origin}, mock ITSM on {m}, Entra ID on {}, Graph on {}, lookup on {}",
+        entra.authority(),
+        entra.graph_url(),
+        lookup.origin()
+    );
     let browser = Browser::start().context("cannot start headless Chromium")?;
     let suite = Suite {
         browser,
@@ -544,10 +580,17 @@ pub fn run(dist: &Path) -> Result<()> {
         origin,
         config,
         exports,
+        entra,
+        lookup,
+        unreachable,
     };
     let started = Instant::now();
     let (mut passed, mut failed) = (0, 0);
-    for c in cases().into_iter().chain(directory_cases::cases()) {
+    let all = cases()
+        .into_iter()
+        .chain(directory_cases::cases())
+        .chain(network_cases::cases());
+    for c in all {
         let t = Instant::now();
         match (c.check)(&suite) {
             Ok(()) => {

@@ -19,10 +19,7 @@ mod demo;
 mod directory;
 mod dist;
 mod e2e;
-// Not used outside their own tests yet: the end-to-end suite and the demo will start them.
-#[allow(dead_code)]
 mod entra;
-#[allow(dead_code)]
 mod lookup;
 mod serve;
 mod test;

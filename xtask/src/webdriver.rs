@@ -9,6 +9,8 @@
 //! Endpoints used (W3C WebDriver, plus ChromeDriver's CDP passthrough):
 //! `POST /session`, `POST /session/{id}/timeouts`, `POST|GET /session/{id}/url`,
 //! `POST /session/{id}/back`, `POST /session/{id}/execute/sync`,
+//! `GET /session/{id}/window`, `GET /session/{id}/window/handles`,
+//! `POST /session/{id}/window/new`, `POST|DELETE /session/{id}/window`,
 //! `POST /session/{id}/goog/cdp/execute`, `DELETE /session/{id}`.
 
 use std::fs::File;
@@ -215,6 +217,48 @@ impl Browser {
     /// Goes back one history entry (`POST /back`).
     pub fn back(&self) -> Result<()> {
         self.post("/back", json!({})).map(drop)
+    }
+
+    /// The handle of the window (tab) commands go to (`GET /window`).
+    pub fn window(&self) -> Result<String> {
+        let v = self.get("/window")?;
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("GET /window: not a string: {v}"))
+    }
+
+    /// The handles of every open window (tab) of the session (`GET /window/handles`).
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        let v = self.get("/window/handles")?;
+        v.as_array()
+            .and_then(|a| a.iter().map(|h| h.as_str().map(str::to_string)).collect())
+            .ok_or_else(|| anyhow!("GET /window/handles: not a list of strings: {v}"))
+    }
+
+    /// Opens a new tab at `about:blank` and returns its handle (`POST /window/new`);
+    /// commands still go to the current window until [`Browser::switch_to`].
+    pub fn new_tab(&self) -> Result<String> {
+        let v = self.post("/window/new", json!({ "type": "tab" }))?;
+        v.get("handle")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("POST /window/new: no handle in {v}"))
+    }
+
+    /// Sends the next commands to the window `handle` (`POST /window`).
+    pub fn switch_to(&self, handle: &str) -> Result<()> {
+        self.post("/window", json!({ "handle": handle })).map(drop)
+    }
+
+    /// Closes the current window (`DELETE /window`); switch to another one after.
+    pub fn close_window(&self) -> Result<()> {
+        call(
+            &self.agent,
+            "DELETE",
+            &format!("{}/window", self.session),
+            None,
+        )
+        .map(drop)
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns
