@@ -6,8 +6,10 @@
 //! directory export of a few demo users (`xtask/fixtures/demo-ad-users.csv`, whose SIP
 //! addresses differ from their mail) made with the command-line tool, as an
 //! administrator would. It is served on `127.0.0.1:N` (8080 by default); the mock
-//! listens on another port and each request it receives is printed. It runs until
-//! Ctrl-C.
+//! listens on another port and each request it receives is printed. Two more copies of
+//! the page, on ports of their own, show the network sources: Entra ID through
+//! Microsoft Graph, and a lookup endpoint, against the loopback stand-ins of
+//! [`crate::entra`] and [`crate::lookup`]. It runs until Ctrl-C.
 
 use std::fs;
 use std::time::Duration;
@@ -16,8 +18,14 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cmd::{self, project_root, target_dir};
+use crate::entra::{self, Entra};
+use crate::lookup::{self, LookupEndpoint};
 use crate::serve::{MockItsm, StaticServer};
 use crate::{directory, dist};
+
+/// The demo's Entra ID tenant and app registration.
+const DEMO_TENANT: &str = "contoso.onmicrosoft.com";
+const DEMO_CLIENT_ID: &str = "7d3c2b1a-0f9e-4d8c-b7a6-5e4f3a2b1c0d";
 
 /// The page's port when `--port` is not given.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -144,10 +152,85 @@ pub fn run(port: u16) -> Result<()> {
         format!("{page}?contactId=javascript:alert(1)"),
     ));
 
+    // The same page with the network sources: Entra ID / Graph and a lookup endpoint,
+    // each a copy of the distribution with its own config.json, on stand-ins.
+    let entra = Entra::start(DEMO_TENANT, DEMO_CLIENT_ID, Vec::new(), entra::demo_users())?;
+    let lookup = LookupEndpoint::start(lookup::demo_people())?;
+    let network = [
+        (
+            "graph",
+            format!(
+                r#"{{"source":"graph","tenant":"{DEMO_TENANT}","client_id":"{DEMO_CLIENT_ID}","authority":"{}","graph_url":"{}"}}"#,
+                entra.authority(),
+                entra.graph_url()
+            ),
+        ),
+        (
+            "endpoint",
+            format!(
+                r#"{{"source":"endpoint","url":"{}/api/lync-lookup?contact={{contact}}","credentials":"include"}}"#,
+                lookup.origin()
+            ),
+        ),
+    ];
+    let mut sites = Vec::new();
+    for (name, directory) in network {
+        let site_dir = target_dir().join(format!("demo-{name}"));
+        if site_dir.exists() {
+            fs::remove_dir_all(&site_dir)
+                .with_context(|| format!("cannot remove {}", site_dir.display()))?;
+        }
+        cmd::copy_dir(&built.dir, &site_dir)?;
+        let mut site_config = config.clone();
+        site_config["directory"] = serde_json::from_str(&directory)?;
+        fs::write(
+            site_dir.join("config.json"),
+            serde_json::to_string_pretty(&site_config)?,
+        )?;
+        let origins = [entra.authority(), entra.graph_url(), lookup.origin()];
+        crate::csp::allow_connect_in(&site_dir, &origins)?;
+        let server = StaticServer::start(&site_dir, 0)?;
+        if name == "graph" {
+            entra.add_redirect_uri(&format!("{}/index.html", server.origin()));
+            entra.add_redirect_uri(&format!("{}/", server.origin()));
+        }
+        sites.push((name, server));
+    }
+    for (name, server) in &sites {
+        let at = format!("{}/index.html", server.origin());
+        let what = if *name == "graph" {
+            "Entra ID through Microsoft Graph (a stand-in signs you in at once)"
+        } else {
+            "A lookup endpoint of your own (a stand-in)"
+        };
+        for (label, query) in [
+            (
+                "SIP jdoe@ is john.doe@",
+                "contactId=Contacts=<sip:jdoe@contoso.com>",
+            ),
+            (
+                "a number two people share: the chooser",
+                "contactId=tel:+33140000000",
+            ),
+            (
+                "dry run: the source, and what matched",
+                "contactId=sip:jdoe@contoso.com&dryrun=1",
+            ),
+        ] {
+            links.push((format!("{what}, {label}"), format!("{at}?{query}")));
+        }
+    }
+
     println!();
     println!("Page:      {page}  (serving {})", dir.display());
     println!("Mock ITSM: {}", mock.origin());
     println!("Config:    {}", dir.join("config.json").display());
+    println!(
+        "Stand-ins: Entra ID {}, Microsoft Graph {}, lookup endpoint {}",
+        entra.authority(),
+        entra.graph_url(),
+        lookup.origin()
+    );
     println!();
     for (what, url) in &links {
         println!("{what}:\n  {url}");

@@ -555,7 +555,7 @@ pub fn run(dist: &Path) -> Result<()> {
         lookup.origin(),
         unreachable.clone(),
     ];
-    network_cases::allow_connect_in(dist, &connect)?;
+    crate::csp::allow_connect_in(dist, &connect)?;
     let mock = MockItsm::start(0)?;
     let site = StaticServer::start(dist, 0)?;
     let m = mock.origin();

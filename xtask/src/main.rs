@@ -15,6 +15,7 @@
 
 mod bench;
 mod cmd;
+mod csp;
 mod demo;
 mod directory;
 mod dist;
