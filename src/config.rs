@@ -237,6 +237,14 @@ pub(crate) fn http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// The characters left as they are in a value put into a URL's query: the unreserved
+/// ones; everything else (`@`, `+`, `&`, `=`, `#`, `'`...) is percent-encoded.
+pub(crate) const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Checks a URL template: an absolute `http(s)` URL (see [`http_url`]) with
 /// `placeholder` only in its query, so that the value put there can never change the
 /// host or the path.
@@ -267,7 +275,7 @@ pub(crate) fn check_placeholder_in_query(
 
 /// Like [`http_url`], for a base URL: no query or fragment, and a trailing `/` added so
 /// that page names join under it.
-fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
+pub(crate) fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     let mut url = http_url(field, value)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::field(

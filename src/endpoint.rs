@@ -17,10 +17,10 @@
 
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use url::Url;
 
-use crate::config::{check_placeholder_in_query, http_url, ConfigError};
+use crate::config::{check_placeholder_in_query, http_url, ConfigError, QUERY_VALUE};
 use crate::contact::{printable, Contact};
 use crate::directory::Person;
 use crate::json::{FieldError, Fields};
@@ -31,13 +31,6 @@ pub const CONTACT_PLACEHOLDER: &str = "{contact}";
 pub const MAX_USERS: usize = 20;
 /// How long one lookup may take, in milliseconds.
 pub const TIMEOUT_MS: u32 = 10_000;
-
-/// Unreserved characters stay; everything else (`@`, `+`, `&`, `=`, `#`...) is encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Which cookies and Windows authentication the browser sends with the lookup
 /// (`fetch`'s `credentials`).

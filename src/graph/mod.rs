@@ -29,7 +29,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::config::{http_url, ConfigError};
+use crate::config::{base_url, ConfigError};
 use crate::contact::printable;
 
 /// The identity platform when `authority` is not given.
@@ -156,7 +156,7 @@ fn is_domain(s: &str) -> bool {
 /// A base URL for the identity platform or Graph: `https://`, or `http://` on the
 /// loopback address only (a local stand-in, for tests); no query; ends with `/`.
 fn service_url(field: &str, value: &str) -> Result<Url, ConfigError> {
-    let mut url = http_url(field, value)?;
+    let url = base_url(field, value)?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     if url.scheme() != "https" && !loopback {
         return Err(ConfigError::field(
@@ -166,19 +166,6 @@ fn service_url(field: &str, value: &str) -> Result<Url, ConfigError> {
                 printable(value)
             ),
         ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::field(
-            field,
-            format!(
-                "'{}' must not have a ? query or # fragment",
-                printable(value)
-            ),
-        ));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
     }
     Ok(url)
 }

@@ -16,10 +16,11 @@
 
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use url::Url;
 
 use super::{GraphSettings, MatchProperty, UserIdAttribute};
+use crate::config::QUERY_VALUE;
 use crate::contact::{printable, Contact};
 use crate::directory::{Lookup, Person};
 use crate::json::{FieldError, Fields};
@@ -30,13 +31,6 @@ pub const MAX_USERS: usize = 20;
 pub const MAX_ATTEMPTS: u32 = 3;
 /// The longest wait between attempts, in milliseconds, whatever `Retry-After` says.
 pub const MAX_RETRY_WAIT_MS: u32 = 5_000;
-
-/// The characters left as they are in a query value: unreserved ones only.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// An OData string literal: `'...'` with every `'` doubled.
 pub fn odata_string(value: &str) -> String {

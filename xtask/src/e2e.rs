@@ -270,6 +270,23 @@ fn bad_config(name: &str, contains: &'static str, what: fn(&Suite) -> Override) 
     })
 }
 
+/// Runs `check` with config.json's directory set to `directory`.
+fn with_directory(s: &Suite, directory: &str, check: impl FnOnce() -> Result<()>) -> Result<()> {
+    let config = s.config.replace(r#"{"source":"none"}"#, directory);
+    ensure!(
+        config != s.config,
+        "the suite's config has no directory to replace"
+    );
+    with_config(
+        s,
+        Override::Body {
+            content_type: "application/json".into(),
+            body: config.into_bytes(),
+        },
+        check,
+    )
+}
+
 /// Serves `what` as `/config.json` while `check` runs, then the suite's config again.
 fn with_config(s: &Suite, what: Override, check: impl FnOnce() -> Result<()>) -> Result<()> {
     s.site.set_override("/config.json", Some(what));

@@ -7,10 +7,9 @@ use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
 
-use super::{case, with_config, Case, Suite, P};
+use super::{case, with_directory, Case, Suite, P};
 use crate::cmd::{self, project_root, TempDir};
 use crate::directory;
-use crate::serve::Override;
 
 /// The quick calls the demo directory leads to.
 const JOHN: &str = "/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com";
@@ -104,22 +103,7 @@ fn with_export(
     keys: &[&str],
     check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    let config = s.config.replace(
-        r#"{"source":"none"}"#,
-        &directory::config_json_at(path, keys),
-    );
-    ensure!(
-        config != s.config,
-        "the suite's config has no directory to replace"
-    );
-    with_config(
-        s,
-        Override::Body {
-            content_type: "application/json".into(),
-            body: config.into_bytes(),
-        },
-        check,
-    )
+    with_directory(s, &directory::config_json_at(path, keys), check)
 }
 
 /// Opening `query` with the demo export lands on `expected`, fetching the manifest and

@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::Value;
 
-use super::{case, page_state, with_config, Case, Suite, LOGIN, P};
+use super::{case, page_state, with_directory, Case, Suite, LOGIN, P};
 use crate::entra::Faults;
 use crate::lookup::LookupFault;
-use crate::serve::Override;
 
 /// The tenant of the Entra ID stand-in.
 pub const TENANT: &str = "contoso.onmicrosoft.com";
@@ -59,23 +58,6 @@ fn endpoint_directory(s: &Suite, credentials: &str) -> String {
 /// The endpoint URL as configured (error pages name it).
 fn template(s: &Suite) -> String {
     format!("{}/api/lync-lookup?contact={{contact}}", s.lookup.origin())
-}
-
-/// Runs `check` with config.json's directory set to `directory`.
-fn with_directory(s: &Suite, directory: &str, check: impl FnOnce() -> Result<()>) -> Result<()> {
-    let config = s.config.replace(r#"{"source":"none"}"#, directory);
-    ensure!(
-        config != s.config,
-        "the suite's config has no directory to replace"
-    );
-    with_config(
-        s,
-        Override::Body {
-            content_type: "application/json".into(),
-            body: config.into_bytes(),
-        },
-        check,
-    )
 }
 
 fn with_graph(s: &Suite, check: impl FnOnce() -> Result<()>) -> Result<()> {
