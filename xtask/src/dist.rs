@@ -18,7 +18,7 @@
 //!
 //! ```text
 //! dist/
-//!   index.html  config.json  web.config
+//!   index.html  config.json  web.config  .htaccess (Apache)
 //!   boot-<hash>.js  main-<hash>.js  style-<hash>.css
 //!   lync_quickcall-<hash>.js  lync_quickcall_bg-<hash>.wasm
 //!   directory/            (copied from www/directory/ when present)
@@ -49,13 +49,14 @@ const WASM_OPT_FEATURES: [&str; 6] = [
 ];
 
 /// Files of `www/` that the page needs; anything else there is reported.
-const WWW_FILES: [&str; 6] = [
+const WWW_FILES: [&str; 7] = [
     "index.html",
     "main.js",
     "boot.js",
     "style.css",
     "config.json",
     "web.config",
+    ".htaccess",
 ];
 
 /// A built distribution directory.
@@ -302,6 +303,7 @@ fn write(out: &Path, www: &Path, glue: &str, wasm: &[u8]) -> Result<Dist> {
     put(&wasm_name, wasm, true)?;
     put("config.json", read("config.json")?.as_bytes(), true)?;
     put("web.config", read("web.config")?.as_bytes(), false)?;
+    put(".htaccess", read(".htaccess")?.as_bytes(), false)?;
 
     let directory = www.join("directory");
     if directory.is_dir() {
@@ -394,6 +396,159 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Every `src="..."`, `href="..."` and `'./...'` reference in `text`.
+    fn references(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for open in ["src=\"", "href=\"", "'./"] {
+            for (at, _) in text.match_indices(open) {
+                let rest = &text[at + open.len()..];
+                let end = rest.find(['"', '\'']).unwrap();
+                out.push(rest[..end].to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_upgrade_never_mixes_old_and_new_files() {
+        // Dropping a new dist over an old one: index.html is revalidated, and every file
+        // it loads, directly or through main.js and the glue, has a content-hashed name,
+        // so an old script can never be served with a new module or the other way round.
+        let tmp = cmd::TempDir::new("dist-upgrade").unwrap();
+        let out = tmp.path().join("dist");
+        let glue = "x = new URL('lync_quickcall_bg.wasm', import.meta.url);";
+        write(&out, &project_root().join("www"), glue, b"\0asm").unwrap();
+        let mut checked = 0;
+        for page in ["index.html", "main"] {
+            let name = fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .find(|n| n.starts_with(page))
+                .unwrap();
+            let text = fs::read_to_string(out.join(&name)).unwrap();
+            for r in references(&text) {
+                let file = r.trim_start_matches("./");
+                assert!(
+                    out.join(file).is_file(),
+                    "{name} references {r}, not deployed"
+                );
+                assert!(
+                    is_hashed(file),
+                    "{name} references {r}, which has no content hash"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 6, "only {checked} references found");
+    }
+
+    fn is_hashed(name: &str) -> bool {
+        let Some((stem, _ext)) = name.rsplit_once('.') else {
+            return false;
+        };
+        stem.rsplit_once('-')
+            .is_some_and(|(_, h)| h.len() == 10 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    /// The Content-Security-Policy that `web.config` sends.
+    fn web_config_policy(doc: &roxmltree::Document) -> String {
+        doc.descendants()
+            .find(|n| {
+                n.has_tag_name("add") && n.attribute("name") == Some("Content-Security-Policy")
+            })
+            .and_then(|n| n.attribute("value"))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn web_config_is_well_formed_and_complete() {
+        let text = fs::read_to_string(project_root().join("www/web.config")).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("www/web.config is not well-formed XML");
+        let find = |tag: &str, attr: &str, value: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name(tag) && n.attribute(attr) == Some(value))
+        };
+        let wasm = find("mimeMap", "fileExtension", ".wasm").unwrap();
+        assert_eq!(wasm.attribute("mimeType"), Some("application/wasm"));
+        let json = find("mimeMap", "fileExtension", ".json").unwrap();
+        assert_eq!(json.attribute("mimeType"), Some("application/json"));
+        for header in [
+            "Content-Security-Policy",
+            "X-Content-Type-Options",
+            "Referrer-Policy",
+        ] {
+            assert!(find("add", "name", header).is_some(), "{header}");
+        }
+        // Long conversations: 50 contacts, encoded as a browser sends them, fit.
+        let limits = doc
+            .descendants()
+            .find(|n| n.has_tag_name("requestLimits"))
+            .unwrap();
+        let number = |a: &str| limits.attribute(a).unwrap().parse::<usize>().unwrap();
+        let contacts: Vec<String> = (1..=50)
+            .map(|i| format!("%3Csip:firstname.lastname{i:02}@subsidiary.contoso.com%3E"))
+            .collect();
+        let query = format!(
+            "userId=sip:technician@contoso.com;contactId=Contacts={}",
+            contacts.join(",")
+        );
+        assert!(
+            query.len() > 2048,
+            "the sample is not long: {}",
+            query.len()
+        );
+        assert!(
+            number("maxQueryString") >= 2 * query.len(),
+            "{}",
+            query.len()
+        );
+        assert!(number("maxUrl") >= number("maxQueryString"));
+        // What changes in place is revalidated.
+        for path in ["index.html", "config.json", "directory/manifest.json"] {
+            let location = find("location", "path", path).unwrap();
+            let cache = location
+                .descendants()
+                .find(|n| n.has_tag_name("clientCache"))
+                .unwrap();
+            assert_eq!(
+                cache.attribute("cacheControlMode"),
+                Some("DisableCache"),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_three_policies_agree() {
+        let www = project_root().join("www");
+        let web = fs::read_to_string(www.join("web.config")).unwrap();
+        let header = web_config_policy(&roxmltree::Document::parse(&web).unwrap());
+        let htaccess = fs::read_to_string(www.join(".htaccess")).unwrap();
+        let apache = htaccess
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Header always set Content-Security-Policy \"")
+            })
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap();
+        assert_eq!(apache, header);
+        assert!(htaccess.contains("AddType application/wasm .wasm"));
+        // The meta tag cannot carry frame-ancestors; otherwise the same.
+        let html = fs::read_to_string(www.join("index.html")).unwrap();
+        let at = html
+            .find("http-equiv=\"Content-Security-Policy\" content=\"")
+            .unwrap();
+        let rest = &html[at..];
+        let start = rest.find("content=\"").unwrap() + 9;
+        let meta = &rest[start..start + rest[start..].find('"').unwrap()];
+        assert_eq!(format!("{meta}; frame-ancestors 'none'"), header);
+        // The README's nginx line says the same.
+        let readme = fs::read_to_string(project_root().join("README.md")).unwrap();
+        assert!(readme.contains(&format!("add_header Content-Security-Policy \"{header}\"")));
     }
 
     #[test]
