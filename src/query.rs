@@ -121,10 +121,14 @@ fn split_params(raw: &str) -> Vec<(String, &str)> {
     out
 }
 
+/// Whether `rest` starts with a known parameter name and `=`. Compares bytes: `rest`
+/// may hold any UTF-8 after the name.
 fn starts_known_param(rest: &str) -> bool {
+    let rest = rest.as_bytes();
     KNOWN.iter().any(|k| {
-        rest.get(..k.len() + 1)
-            .is_some_and(|head| head[..k.len()].eq_ignore_ascii_case(k) && head.ends_with('='))
+        rest.get(..k.len() + 1).is_some_and(|head| {
+            head[..k.len()].eq_ignore_ascii_case(k.as_bytes()) && head[k.len()] == b'='
+        })
     })
 }
 
@@ -229,6 +233,25 @@ mod tests {
             Ok(q) => q.contacts,
             Err(e) => panic!("{raw:?}: {e}"),
         }
+    }
+
+    #[test]
+    fn non_ascii_after_a_separator_does_not_panic() {
+        // Each once panicked, slicing inside a multi-byte character.
+        for raw in [
+            "?contactId=sip:a@x.com;aaaaaé",
+            "?contactId=sip:a@x.com;dryruné=1",
+            "?contactId=sip:a@x.com;contactié=1",
+            "?contactId=sip:a@x.com;aaaa€",
+            "?contactId=sip:a@x.com;é",
+            "?contactId=sip:a@x.com;useridé",
+        ] {
+            // Refused (the contact is not an address) or read: never a panic.
+            let _ = PageQuery::parse(raw);
+        }
+        // A known name after ';' still separates, whatever follows its value.
+        let q = PageQuery::parse("?contactId=sip:a@x.com;dryrun=é").unwrap();
+        assert_eq!(q.contacts, vec![sip("sip:a@x.com")]);
     }
 
     #[test]
