@@ -197,10 +197,13 @@ impl<'a> Fields<'a> {
     pub fn u64(&self, name: &str) -> Result<Option<u64>, FieldError> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.wrong(name, "a whole number", v)),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| match v {
+                Json::Number(n) => FieldError {
+                    field: self.path(name),
+                    problem: format!("must be a whole number from 0 to 2^53, not {n}"),
+                },
+                other => self.wrong(name, "a whole number", other),
+            }),
         }
     }
 
@@ -276,7 +279,7 @@ mod tests {
         let e = f.u64("f").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "field 'f' must be a whole number, not a number"
+            "field 'f' must be a whole number from 0 to 2^53, not 1.5"
         );
         let e = f.str("b").unwrap_err();
         assert_eq!(e.field, "b");

@@ -20,12 +20,31 @@ const NOW: u64 = 1_760_000_000;
 fn export(input: &[u8], signer: &SigningKey, seed: u8) -> PublishedDirectory {
     let (_, table) = adexport::read(input, None).unwrap();
     let (entries, _) = adexport::map(&table, &MapOptions::default(), &mut |_| {}).unwrap();
-    let fresh = Fresh {
-        export_id: [seed; 16],
-        salt: [seed ^ 0x5a; 32],
-    };
-    build(&entries, &BuildOptions::new(NOW, 7), &fresh, signer).unwrap()
+    // A fixed generator, so that each test's export is the same from run to run.
+    let fresh = Fresh::generate(&mut Fixed(seed));
+    build(&entries, &BuildOptions::new(NOW, 7), fresh, signer).unwrap()
 }
+
+/// A "random" generator that repeats one byte: deterministic test exports.
+struct Fixed(u8);
+
+impl rand_core::RngCore for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        u32::from_ne_bytes([self.0; 4])
+    }
+    fn next_u64(&mut self) -> u64 {
+        u64::from_ne_bytes([self.0; 8])
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(self.0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        dest.fill(self.0);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for Fixed {}
 
 /// The page's steps over the files of `dir`.
 fn lookup(

@@ -55,7 +55,7 @@ pub struct Args {
     display_name: Option<String>,
     /// How many days the export stays valid; the page refuses it afterwards, so
     /// schedule the export more often than this.
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=366))]
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=published::MAX_VALID_DAYS))]
     valid_days: u64,
     /// Show progress on stderr (shown anyway when stderr is a terminal).
     #[arg(long)]
@@ -229,7 +229,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let directory = published::build(
         &entries,
         &BuildOptions::new(now, args.valid_days),
-        &fresh,
+        fresh,
         &key,
     )
     .with_context(|| format!("{}", input.display()))?;

@@ -64,13 +64,34 @@ pub struct DirectoryEntries {
     pub keys: HashMap<Contact, Vec<Match>>,
 }
 
-/// The random values of one export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The random values of one export, for exactly one [`build`].
+///
+/// Every entry is encrypted under a key derived from the salt with a fixed nonce, which
+/// is safe only because no two exports share a salt. So a `Fresh` can only be drawn
+/// from a cryptographic generator, cannot be copied, and is consumed by the `build`
+/// that uses it: the same salt cannot encrypt two exports by mistake.
+///
+/// ```
+/// use lync_quickcall::published::{build, BuildOptions, DirectoryEntries, Fresh};
+/// let key = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
+/// let fresh = Fresh::generate(&mut rand_core::OsRng);
+/// // (Fails here only because there are no users.)
+/// assert!(build(&DirectoryEntries::default(), &BuildOptions::new(0, 7), fresh, &key).is_err());
+/// ```
+///
+/// Using the same values for a second export does not compile:
+///
+/// ```compile_fail
+/// use lync_quickcall::published::{build, BuildOptions, DirectoryEntries, Fresh};
+/// let key = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
+/// let fresh = Fresh::generate(&mut rand_core::OsRng);
+/// let _ = build(&DirectoryEntries::default(), &BuildOptions::new(0, 7), fresh, &key);
+/// let _ = build(&DirectoryEntries::default(), &BuildOptions::new(0, 7), fresh, &key);
+/// ```
+#[derive(Debug, PartialEq, Eq)]
 pub struct Fresh {
-    /// The export id, also the shards' folder name.
-    pub export_id: [u8; 16],
-    /// The salt of every hash.
-    pub salt: [u8; 32],
+    export_id: [u8; 16],
+    salt: [u8; 32],
 }
 
 impl Fresh {
@@ -83,6 +104,13 @@ impl Fresh {
         rng.fill_bytes(&mut f.export_id);
         rng.fill_bytes(&mut f.salt);
         f
+    }
+
+    /// Fixed values, for this crate's tests (the committed fixture export must not
+    /// change from run to run).
+    #[cfg(test)]
+    pub(crate) fn fixed(export_id: [u8; 16], salt: [u8; 32]) -> Fresh {
+        Fresh { export_id, salt }
     }
 
     fn export_id_hex(&self) -> String {
@@ -161,7 +189,7 @@ pub struct BuildStats {
 pub enum BuildError {
     /// There is no lookup key at all.
     Empty,
-    /// The validity is zero.
+    /// The validity is zero, or longer than [`super::MAX_VALID_DAYS`].
     NoValidity,
     /// A key maps to more than [`MAX_PEOPLE_PER_KEY`] people, or to a user or an
     /// attribute that does not exist.
@@ -186,7 +214,11 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::Empty => f.write_str("there is no user with a usable key to export"),
-            BuildError::NoValidity => f.write_str("the validity must be at least one day"),
+            BuildError::NoValidity => write!(
+                f,
+                "the validity must be from one day to {} days",
+                super::MAX_VALID_DAYS
+            ),
             BuildError::BadKey { key } => write!(
                 f,
                 "the key {key} maps to no user or to more than {MAX_PEOPLE_PER_KEY}"
@@ -464,13 +496,13 @@ pub(super) fn choose_bits(sizes: &[usize], max_entries: usize) -> u8 {
 pub fn build(
     entries: &DirectoryEntries,
     options: &BuildOptions,
-    fresh: &Fresh,
+    fresh: Fresh,
     key: &SigningKey,
 ) -> Result<PublishedDirectory, BuildError> {
     if entries.keys.is_empty() {
         return Err(BuildError::Empty);
     }
-    if options.valid_for_secs == 0 {
+    if options.valid_for_secs == 0 || options.valid_for_secs > super::MAX_VALID_DAYS * 86_400 {
         return Err(BuildError::NoValidity);
     }
     if entries.attributes.len() > MAX_ATTRIBUTES

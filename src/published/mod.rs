@@ -78,6 +78,10 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const MAX_SHARD_BITS: u8 = 16;
 /// How far in the future a manifest's `created` may be, for clocks that disagree.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 24 * 3600;
+/// The longest validity an export may have, in days: the export tool writes at most
+/// this, and the page refuses a longer one (an export valid "for ever" is not one of
+/// ours, or one made to outlive a key rotation).
+pub const MAX_VALID_DAYS: u64 = 366;
 /// The most attribute names a manifest may list.
 pub const MAX_ATTRIBUTES: usize = 64;
 /// The longest attribute name a manifest may list, in bytes.
@@ -432,6 +436,11 @@ impl VerifiedManifest {
         }
         if raw.expires <= raw.created {
             return Err(unreadable("it expires before it was created".into()));
+        }
+        if raw.expires - raw.created > MAX_VALID_DAYS * 86_400 {
+            return Err(unreadable(format!(
+                "it claims to be valid for more than {MAX_VALID_DAYS} days, which the export tool never writes"
+            )));
         }
         if raw.created > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
             return Err(DirectoryError::NotYetValid {

@@ -18,10 +18,7 @@ fn trust(keys: &[&SigningKey]) -> TrustedKeys {
 }
 
 fn fresh(seed: u8) -> Fresh {
-    Fresh {
-        export_id: [seed; 16],
-        salt: [seed.wrapping_add(100); 32],
-    }
+    Fresh::fixed([seed; 16], [seed.wrapping_add(100); 32])
 }
 
 fn contact(s: &str) -> Contact {
@@ -137,7 +134,7 @@ impl Served {
 
 fn served() -> (Served, TrustedKeys) {
     let k = key(1);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     (Served::new(&dir), trust(&[&k]))
 }
 
@@ -217,7 +214,7 @@ fn the_three_phone_forms_meet() {
 #[test]
 fn the_files_hide_addresses_ids_and_names() {
     let k = key(1);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     // The manifest names the attributes keys come from, and nothing about anyone.
     let manifest = String::from_utf8(dir.manifest.clone()).unwrap();
     let (_, payload) = manifest.split_once('\n').unwrap();
@@ -250,7 +247,7 @@ fn the_files_hide_addresses_ids_and_names() {
 #[test]
 fn the_manifest_and_shards_have_the_documented_shape() {
     let k = key(1);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     let manifest = String::from_utf8(dir.manifest.clone()).unwrap();
     let (header, payload) = manifest.split_once('\n').unwrap();
     assert!(header.starts_with("lync-quickcall-signed/1 "));
@@ -274,7 +271,7 @@ fn the_manifest_and_shards_have_the_documented_shape() {
     assert_eq!(v["entries"].as_array().unwrap().len(), 5);
     assert_eq!(v["entries"][0][0].as_str().unwrap().len(), 22);
     // The same inputs give the same bytes.
-    assert_eq!(build(&entries(), &options(), &fresh(1), &k).unwrap(), dir);
+    assert_eq!(build(&entries(), &options(), fresh(1), &k).unwrap(), dir);
     // The stats add up.
     let s = dir.stats;
     assert_eq!(s.total_bytes, dir.manifest.len() + dir.shards[0].1.len());
@@ -290,7 +287,7 @@ fn many_users_are_sharded_and_every_key_is_found_in_its_shard() {
     let k = key(1);
     let keys = trust(&[&k]);
     let e = big_entries(1_200);
-    let dir = build(&e, &options(), &fresh(2), &k).unwrap();
+    let dir = build(&e, &options(), fresh(2), &k).unwrap();
     assert!(dir.stats.shard_bits >= 4, "{:?}", dir.stats);
     assert_eq!(dir.shards.len(), 1 << dir.stats.shard_bits);
     assert!(
@@ -337,7 +334,7 @@ fn every_shard_fits_the_limit_asked_for() {
             max_shard_bytes: max,
             ..options()
         };
-        let dir = build(&e, &options, &fresh(7), &k).unwrap();
+        let dir = build(&e, &options, fresh(7), &k).unwrap();
         assert!(
             dir.shards.iter().all(|(_, b)| b.len() <= max),
             "{max}: {:?}",
@@ -352,7 +349,7 @@ fn every_shard_fits_the_limit_asked_for() {
                     max_shard_bytes: dir.stats.biggest_shard_bytes * 2 + 500,
                     ..options
                 },
-                &fresh(7),
+                fresh(7),
                 &k,
             )
             .unwrap();
@@ -429,14 +426,14 @@ fn key_rotation() {
     let both = trust(&[&old, &new]);
     let c = [contact("sip:jdoe@contoso.com")];
     for signer in [&old, &new] {
-        let dir = build(&entries(), &options(), &fresh(3), signer).unwrap();
+        let dir = build(&entries(), &options(), fresh(3), signer).unwrap();
         let got = Served::new(&dir).resolve(&both, NOW, &c).unwrap();
         assert_eq!(found(&got[0])[0].0, "john.doe@contoso.com");
         let m = VerifiedManifest::open(&dir.manifest, &both, NOW).unwrap();
         assert_eq!(*m.signer(), PublicKey::of(signer));
     }
     // Once the old key is removed from config.json, its exports are refused.
-    let dir = build(&entries(), &options(), &fresh(3), &old).unwrap();
+    let dir = build(&entries(), &options(), fresh(3), &old).unwrap();
     let e = Served::new(&dir)
         .resolve(&trust(&[&new]), NOW, &c)
         .unwrap_err();
@@ -448,7 +445,7 @@ fn key_rotation() {
 
 #[test]
 fn a_manifest_signed_by_an_untrusted_key() {
-    let dir = build(&entries(), &options(), &fresh(1), &key(9)).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &key(9)).unwrap();
     let e = VerifiedManifest::open(&dir.manifest, &trust(&[&key(1)]), NOW).unwrap_err();
     let msg = e.to_string();
     assert!(
@@ -471,7 +468,7 @@ fn flipped(bytes: &[u8], at: usize) -> Vec<u8> {
 fn one_flipped_byte_anywhere_is_refused() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     let newline = dir.manifest.iter().position(|&b| b == b'\n').unwrap();
     // In the manifest's payload, and in its signature.
     for at in [
@@ -522,7 +519,7 @@ fn one_flipped_byte_anywhere_is_refused() {
 fn a_swapped_shard_is_refused() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let dir = build(&big_entries(500), &options(), &fresh(4), &k).unwrap();
+    let dir = build(&big_entries(500), &options(), fresh(4), &k).unwrap();
     assert!(dir.shards.len() >= 2);
     let m = VerifiedManifest::open(&dir.manifest, &keys, NOW).unwrap();
     let wanted = m.shard_for(&contact("user1@contoso.com"));
@@ -544,8 +541,8 @@ fn a_swapped_shard_is_refused() {
 fn a_shard_from_another_export_is_refused() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let first = build(&entries(), &options(), &fresh(5), &k).unwrap();
-    let second = build(&entries(), &options(), &fresh(6), &k).unwrap();
+    let first = build(&entries(), &options(), fresh(5), &k).unwrap();
+    let second = build(&entries(), &options(), fresh(6), &k).unwrap();
     let m = VerifiedManifest::open(&second.manifest, &keys, NOW).unwrap();
     let r = m.shard_for(&contact("sip:jdoe@contoso.com"));
     let e = m.open_shard(&r, &first.shards[0].1, &keys).unwrap_err();
@@ -563,7 +560,7 @@ fn a_shard_from_another_export_is_refused() {
 #[test]
 fn a_shard_offered_as_the_manifest_is_refused() {
     let k = key(1);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     let e = VerifiedManifest::open(&dir.shards[0].1, &trust(&[&k]), NOW).unwrap_err();
     assert_eq!(
         e,
@@ -624,6 +621,14 @@ fn validly_signed_but_unusable_manifests() {
         (good(&|v| v["salt"] = "AAAA".into()), "salt"),
         (good(&|v| v["shard_bits"] = 17.into()), "shard_bits"),
         (good(&|v| v["expires"] = NOW.into()), "expires before"),
+        (
+            good(&|v| v["expires"] = u64::MAX.into()),
+            "'expires' must be a whole number from 0 to 2^53",
+        ),
+        (
+            good(&|v| v["expires"] = (NOW + MAX_VALID_DAYS * DAY + 1).into()),
+            "more than 366 days",
+        ),
         (good(&|v| v["keys"] = "many".into()), "cannot be read"),
         (
             good(&|v| v["attributes"] = serde_json::json!(["mail\n"])),
@@ -665,7 +670,7 @@ fn shard_with(payload: &str, k: &SigningKey) -> Vec<u8> {
 fn validly_signed_but_damaged_shards_and_entries() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let dir = build(&entries(), &options(), &fresh(1), &k).unwrap();
+    let dir = build(&entries(), &options(), fresh(1), &k).unwrap();
     let m = VerifiedManifest::open(&dir.manifest, &keys, NOW).unwrap();
     let jdoe = contact("sip:jdoe@contoso.com");
     let r = m.shard_for(&jdoe);
@@ -749,7 +754,7 @@ fn validly_signed_but_damaged_shards_and_entries() {
 fn an_entry_in_the_wrong_shard_is_refused() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let dir = build(&big_entries(500), &options(), &fresh(4), &k).unwrap();
+    let dir = build(&big_entries(500), &options(), fresh(4), &k).unwrap();
     let m = VerifiedManifest::open(&dir.manifest, &keys, NOW).unwrap();
     let c = contact("user1@contoso.com");
     let r = m.shard_for(&c);
@@ -774,7 +779,7 @@ fn an_entry_in_the_wrong_shard_is_refused() {
 fn lookups_need_their_own_shard() {
     let k = key(1);
     let keys = trust(&[&k]);
-    let dir = build(&big_entries(500), &options(), &fresh(4), &k).unwrap();
+    let dir = build(&big_entries(500), &options(), fresh(4), &k).unwrap();
     let m = VerifiedManifest::open(&dir.manifest, &keys, NOW).unwrap();
     let a = contact("user1@contoso.com");
     let b = (2..500)
@@ -811,27 +816,27 @@ fn lookups_need_their_own_shard() {
 fn build_refuses_nonsense() {
     let k = key(1);
     assert_eq!(
-        build(&DirectoryEntries::default(), &options(), &fresh(1), &k),
+        build(&DirectoryEntries::default(), &options(), fresh(1), &k),
         Err(BuildError::Empty)
     );
     let mut o = options();
     o.valid_for_secs = 0;
     assert_eq!(
-        build(&entries(), &o, &fresh(1), &k),
+        build(&entries(), &o, fresh(1), &k),
         Err(BuildError::NoValidity)
     );
     for bad in [String::new(), "a\nb".into(), "x".repeat(257)] {
         let mut e = entries();
         e.attributes.push(bad);
         assert_eq!(
-            build(&e, &options(), &fresh(1), &k),
+            build(&e, &options(), fresh(1), &k),
             Err(BuildError::BadAttributes { count: 4 })
         );
     }
     let mut e = entries();
     e.attributes = vec!["a".into(); MAX_ATTRIBUTES + 1];
     assert!(matches!(
-        build(&e, &options(), &fresh(1), &k),
+        build(&e, &options(), fresh(1), &k),
         Err(BuildError::BadAttributes { .. })
     ));
     let mut e = entries();
@@ -843,7 +848,7 @@ fn build_refuses_nonsense() {
         }],
     );
     assert_eq!(
-        build(&e, &options(), &fresh(1), &k),
+        build(&e, &options(), fresh(1), &k),
         Err(BuildError::BadKey {
             key: "addr:x@y.com".into()
         })
@@ -860,7 +865,7 @@ fn build_refuses_nonsense() {
         ],
     );
     assert!(matches!(
-        build(&e, &options(), &fresh(1), &k),
+        build(&e, &options(), fresh(1), &k),
         Err(BuildError::BadKey { .. })
     ));
 }
@@ -903,7 +908,7 @@ fn fixture_export() -> PublishedDirectory {
         max_shard_bytes: 600,
         ..options()
     };
-    build(&entries(), &options, &fresh(1), &key(1)).unwrap()
+    build(&entries(), &options, fresh(1), &key(1)).unwrap()
 }
 
 #[test]
