@@ -319,6 +319,8 @@ impl Contact {
     /// Parses one contact: `sip:user@domain`, `sips:`, `SIP:`, `<sip:...>`, a bare
     /// `user@domain`, with URI parameters (`;transport=tls`) and surrounding spaces
     /// ignored, or a `tel:` URI (`tel:+33 1 23 45 67 89`, `tel:1234;phone-context=x`).
+    /// A SIP URI with `;user=phone` (`sip:+14255550100@contoso.com;user=phone`) is the
+    /// phone number of its user part.
     pub fn parse(s: &str) -> Result<Contact, ContactError> {
         if s.len() > MAX_TOKEN_LEN {
             return Err(ContactError::TooLong { len: s.len() });
@@ -363,7 +365,16 @@ impl Contact {
         }
         // URI parameters (`;transport=tls`) and headers (`?subject=...`) are not part
         // of the address.
-        let address = body.split([';', '?']).next().unwrap_or("").trim();
+        let mut parts = body.split('?').next().unwrap_or("").split(';');
+        let address = parts.next().unwrap_or("").trim();
+        // `sip:+14255550100@contoso.com;user=phone` is a phone number in SIP form
+        // (RFC 3261, section 19.1.6): its user part is the number.
+        let user_phone = parts.any(|p| p.trim().eq_ignore_ascii_case("user=phone"));
+        if user_phone {
+            if let Some((number, _)) = address.split_once('@') {
+                return PhoneNumber::normalize(number).map(Contact::Tel);
+            }
+        }
         address.parse().map(Contact::Sip)
     }
 
@@ -498,6 +509,38 @@ mod tests {
             "Contacts=<sip:a@x.com>,<sip:A@X.com>,<sip:b@x.com>",
             &[sip("a@x.com"), sip("b@x.com")],
         );
+    }
+
+    #[test]
+    fn sip_uris_with_user_phone_are_phone_numbers() {
+        for (uri, number) in [
+            ("sip:+14255550100@contoso.com;user=phone", "+14255550100"),
+            (
+                "<sip:+1-425-555-0100@contoso.com;user=phone>",
+                "+14255550100",
+            ),
+            (
+                "SIP:+33123456789@contoso.com;transport=tls;USER=PHONE",
+                "+33123456789",
+            ),
+        ] {
+            match Contact::parse(uri) {
+                Ok(Contact::Tel(n)) => assert_eq!(n.as_str(), number, "{uri}"),
+                other => panic!("{uri}: {other:?}"),
+            }
+        }
+        // Without user=phone it is an address like any other.
+        assert!(matches!(
+            Contact::parse("sip:+14255550100@contoso.com"),
+            Ok(Contact::Sip(_))
+        ));
+        // user=phone with a user part that is not a number is refused.
+        assert!(Contact::parse("sip:john@contoso.com;user=phone").is_err());
+        // In a list, next to an address.
+        let list =
+            Contact::parse_list("Contacts=<sip:a@x.com>,<sip:+14255550100@x.com;user=phone>")
+                .unwrap();
+        assert!(matches!(list[1], Contact::Tel(_)));
     }
 
     #[test]

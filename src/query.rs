@@ -94,17 +94,56 @@ impl From<ContactError> for QueryError {
     }
 }
 
+/// How a contact list's angle brackets at `bytes[i..]` change the nesting: `<` or
+/// `%3C` opens, `>` or `%3E` closes (browsers send Lync's raw `<`/`>` either way).
+fn bracket(bytes: &[u8], i: usize) -> i32 {
+    match bytes[i] {
+        b'<' => 1,
+        b'>' => -1,
+        b'%' => match bytes.get(i + 1..i + 3) {
+            Some(h) if h.eq_ignore_ascii_case(b"3c") => 1,
+            Some(h) if h.eq_ignore_ascii_case(b"3e") => -1,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Whether `raw` ends inside a contact's `<...>`: the list was cut, by a `#` the
+/// browser took for the start of a fragment.
+fn ends_inside_brackets(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    (0..bytes.len()).fold(0i32, |depth, i| (depth + bracket(bytes, i)).max(0)) > 0
+}
+
+/// The query string the page works on: `search` (`location.search`), followed by
+/// `hash` (`location.hash`, with its `#`) when the contact list was cut there. Lync
+/// substitutes `%contact-id%` raw, so a `#` in an address (`<sip:r#d@x.com>`, legal in
+/// its user part) starts a fragment in the browser's eyes.
+pub fn with_fragment(search: &str, hash: &str) -> String {
+    if hash.len() > 1 && ends_inside_brackets(search) {
+        format!("{search}{hash}")
+    } else {
+        search.to_string()
+    }
+}
+
 /// Splits a raw query string (with or without its leading `?`) into raw
 /// `(name, value)` pairs, names lowercased, values still percent-encoded.
 fn split_params(raw: &str) -> Vec<(String, &str)> {
     let raw = raw.strip_prefix('?').unwrap_or(raw);
-    // Positions where a parameter starts: 0, after every '&', and after a ';' that is
-    // followed by a known name and '='.
+    // Positions where a parameter starts: 0, then after every '&' and after a ';'
+    // that is followed by a known name and '=', unless inside a contact's `<...>`:
+    // Lync substitutes addresses raw, and `&` is legal in their user part
+    // (`<sip:r&d@x.com>`).
     let mut starts = vec![0usize];
     let bytes = raw.as_bytes();
+    let mut depth = 0i32;
     for (i, &b) in bytes.iter().enumerate() {
+        depth = (depth + bracket(bytes, i)).max(0);
         let next = i + 1;
-        if b == b'&' || (b == b';' && starts_known_param(&raw[next..])) {
+        let separates = b == b'&' || (b == b';' && starts_known_param(&raw[next..]));
+        if separates && depth == 0 {
             starts.push(next);
         }
     }
@@ -233,6 +272,47 @@ mod tests {
             Ok(q) => q.contacts,
             Err(e) => panic!("{raw:?}: {e}"),
         }
+    }
+
+    #[test]
+    fn raw_ampersands_and_hashes_inside_addresses() {
+        let rd = vec![sip("sip:r&d@x.com")];
+        for raw in [
+            "?contactId=Contacts=<sip:r&d@x.com>",
+            "?contactId=Contacts=%3Csip:r&d@x.com%3E",
+            "?userId=sip:t@x.com;contactId=Contacts=<sip:r&d@x.com>",
+            "?contactId=Contacts=<sip:r&d@x.com>&dryrun=1",
+        ] {
+            assert_eq!(contacts(raw), rd, "{raw}");
+        }
+        let q = PageQuery::parse("?contactId=Contacts=<sip:r&d@x.com>&dryrun=1").unwrap();
+        assert!(q.dry_run);
+        // Several contacts, one with '&'.
+        assert_eq!(
+            contacts("?contactId=Contacts=%3Csip:a@x.com%3E,%3Csip:r&d@x.com%3E"),
+            vec![sip("sip:a@x.com"), sip("sip:r&d@x.com")]
+        );
+        // '&' outside brackets still separates, and what it smuggles stays out.
+        let q = PageQuery::parse("?contactId=sip:a@x.com&profile=p").unwrap();
+        assert_eq!(q.profile.as_deref(), Some("p"));
+        // A '&' inside an unclosed bracket cannot add a parameter: the list is refused.
+        assert!(PageQuery::parse("?contactId=%3Csip:a@x.com&dryrun=1").is_err());
+        // A '#': the browser cut the list there; the page joins the fragment back.
+        let search = "?contactId=Contacts=%3Csip:r";
+        let joined = with_fragment(search, "#d@x.com%3E");
+        assert_eq!(joined, "?contactId=Contacts=%3Csip:r#d@x.com%3E");
+        assert_eq!(contacts(&joined), vec![sip("sip:r#d@x.com")]);
+        // A fragment after a whole list is not part of it.
+        assert_eq!(
+            with_fragment("?contactId=sip:a@x.com", "#top"),
+            "?contactId=sip:a@x.com"
+        );
+        assert_eq!(with_fragment(search, ""), search);
+        // Double-encoded brackets are not brackets.
+        assert_eq!(
+            with_fragment("?contactId=%253Csip:r", "#d"),
+            "?contactId=%253Csip:r"
+        );
     }
 
     #[test]

@@ -82,6 +82,9 @@ async fn run_page() -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let search = location.search().map_err(|e| describe(&e))?;
+    // A `#` in a raw address cut the contact list: join the fragment back.
+    let hash = location.hash().map_err(|e| describe(&e))?;
+    let search = crate::query::with_fragment(&search, &hash);
     // A sign-in answer: out of the address bar and history before anything else.
     let returned = graph::take_return(&search)?;
     let search = returned.as_ref().map_or(search, |r| r.query().to_string());

@@ -336,6 +336,16 @@ fn cases() -> Vec<Case> {
             JOHN,
         ),
         lands(
+            "a raw & in an address stays in it",
+            &q("contactId=Contacts=<sip:r&d@contoso.com>"),
+            "/sso_samlindexlync.php?do_quickcall=1&url_requestor=r%26d%40contoso.com",
+        ),
+        lands(
+            "a raw # in an address (the browser's fragment) is joined back",
+            &q("contactId=Contacts=<sip:r#d@contoso.com>"),
+            "/sso_samlindexlync.php?do_quickcall=1&url_requestor=r%23d%40contoso.com",
+        ),
+        lands(
             "bare / serves index.html",
             "/?contactId=Contacts=<sip:john.doe@contoso.com>",
             JOHN,

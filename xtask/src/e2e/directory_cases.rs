@@ -175,6 +175,11 @@ pub fn cases() -> Vec<Case> {
             CHLOE,
         ),
         lands(
+            "a phone number in SIP form (user=phone)",
+            "contactId=Contacts=<sip:+14255550100@contoso.com;user=phone>",
+            CHLOE,
+        ),
+        lands(
             "unknown contact goes to the fallback",
             "contactId=sip:nobody@contoso.com",
             LOGIN,
