@@ -176,6 +176,16 @@ pub async fn send(request: &Request<'_>) -> Result<(u16, Option<String>, String)
 
 /// Fetches a file beside the page: its bytes, or why not (naming the file).
 async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String> {
+    file_or_missing(path, cache)
+        .await?
+        .ok_or_else(|| format!("cannot load {path}: the web server answered HTTP 404 Not Found"))
+}
+
+/// Like [`file`], but `None` when the server says the file is not there (404, 410).
+async fn file_or_missing(
+    path: &str,
+    cache: RequestCache,
+) -> Result<Option<(Answer, Timer)>, String> {
     let request = Request {
         cache,
         ..Request::get(path)
@@ -185,6 +195,10 @@ async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String
         .answer()
         .await
         .map_err(|e| format!("cannot load {path}: {e}"))?;
+    if matches!(answer.status, 404 | 410) {
+        timer.clear();
+        return Ok(None);
+    }
     if !answer.response.ok() {
         timer.clear();
         return Err(format!(
@@ -193,7 +207,23 @@ async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String
             answer.response.status_text()
         ));
     }
-    Ok((answer, timer))
+    // An IIS custom error page or a fallback to index.html, answered 200.
+    let html = answer
+        .response
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html {
+        timer.clear();
+        return Err(format!(
+            "cannot load {path}: the web server answered an HTML page instead of the file \
+             (an error page, or a fallback to the start page): check that {path} is deployed \
+             and served as it is"
+        ));
+    }
+    Ok(Some((answer, timer)))
 }
 
 /// Fetches a file's bytes with the given cache mode.
@@ -203,6 +233,18 @@ pub async fn bytes(path: &str, cache: RequestCache) -> Result<Vec<u8>, String> {
         .bytes(timer)
         .await
         .map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+/// Fetches a file's bytes, or `None` when the server says it is not there.
+pub async fn bytes_or_missing(path: &str, cache: RequestCache) -> Result<Option<Vec<u8>>, String> {
+    match file_or_missing(path, cache).await? {
+        None => Ok(None),
+        Some((answer, timer)) => answer
+            .bytes(timer)
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot read {path}: {e}")),
+    }
 }
 
 /// Fetches a text file, revalidating with the server (`config.json` changes).

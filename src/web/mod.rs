@@ -235,29 +235,61 @@ pub(crate) async fn prepare(
 }
 
 /// Fetches and verifies the signed export under `path` (the manifest, then the shard
-/// of each contact), and reads what it says of `contacts`.
+/// of each contact), and reads what it says of `contacts`. A shard that is gone means
+/// the export was replaced between the two requests: the manifest is read once more,
+/// and the lookup tried again with it.
 async fn export_directory(
     path: &str,
     keys: &TrustedKeys,
     contacts: &[Contact],
 ) -> Result<(String, ExportDirectory), String> {
-    let bytes = fetch::bytes(&format!("{path}manifest.json"), RequestCache::NoCache).await?;
-    let manifest = VerifiedManifest::open(&bytes, keys, now()).map_err(|e| e.to_string())?;
-    let mut shards = Vec::new();
-    for shard in manifest.shards_for(contacts) {
-        // Shard files never change (a new export gets a new folder): cache them.
-        let url = format!("{path}{}", shard.path());
-        let bytes = fetch::bytes(&url, RequestCache::Default).await?;
-        shards.push(
-            manifest
-                .open_shard(&shard, &bytes, keys)
-                .map_err(|e| e.to_string())?,
-        );
+    let manifest_url = format!("{path}manifest.json");
+    let incomplete = |url: &str| {
+        format!(
+            "cannot load {url}: the web server answered HTTP 404 Not Found; the export in \
+             {path} is incomplete: copy its export folder before manifest.json, or run the \
+             export again"
+        )
+    };
+    // The shard found missing with the first manifest, and that manifest's export.
+    let mut missed: Option<(String, String)> = None;
+    loop {
+        let bytes = fetch::bytes(&manifest_url, RequestCache::NoCache).await?;
+        let manifest = VerifiedManifest::open(&bytes, keys, now()).map_err(|e| e.to_string())?;
+        if let Some((url, export)) = &missed {
+            if export == manifest.export_id() {
+                // Not replaced: the export itself lacks the shard.
+                return Err(incomplete(url));
+            }
+        }
+        let mut shards = Vec::new();
+        let mut gone = None;
+        for shard in manifest.shards_for(contacts) {
+            // Shard files never change (a new export gets a new folder): cache them.
+            let url = format!("{path}{}", shard.path());
+            match fetch::bytes_or_missing(&url, RequestCache::Default).await? {
+                Some(bytes) => shards.push(
+                    manifest
+                        .open_shard(&shard, &bytes, keys)
+                        .map_err(|e| e.to_string())?,
+                ),
+                None => {
+                    gone = Some(url);
+                    break;
+                }
+            }
+        }
+        match gone {
+            None => {
+                let directory = manifest
+                    .directory(contacts, &shards)
+                    .map_err(|e| e.to_string())?;
+                return Ok((manifest.summary(), directory));
+            }
+            Some(url) if missed.is_some() => return Err(incomplete(&url)),
+            Some(url) => missed = Some((url, manifest.export_id().to_string())),
+        }
     }
-    let directory = manifest
-        .directory(contacts, &shards)
-        .map_err(|e| e.to_string())?;
-    Ok((manifest.summary(), directory))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! whose origins are added to the page's `connect-src` as an administrator would.
 
 mod directory_cases;
+mod fault_cases;
 mod network_cases;
 
 use std::path::Path;
@@ -64,6 +65,8 @@ struct Suite {
     lookup: LookupEndpoint,
     /// The origin of a loopback port nobody listens on (allowed by `connect-src`).
     unreachable: String,
+    /// The served distribution.
+    dist: std::path::PathBuf,
 }
 
 /// What `#status` shows.
@@ -610,12 +613,14 @@ pub fn run(dist: &Path) -> Result<()> {
         entra,
         lookup,
         unreachable,
+        dist: dist.to_path_buf(),
     };
     let started = Instant::now();
     let (mut passed, mut failed) = (0, 0);
     let all = cases()
         .into_iter()
         .chain(directory_cases::cases())
+        .chain(fault_cases::cases())
         .chain(network_cases::cases());
     for c in all {
         let t = Instant::now();

@@ -322,6 +322,21 @@ pub enum Override {
     },
     /// 404, as if the file did not exist.
     NotFound,
+    /// This error status, with a short text body.
+    Status(u16),
+    /// No answer for this long (at most 30 s), then 404: a server that hangs.
+    Hang(Duration),
+    /// The inner answer once, then the file (or the override before it) again.
+    Once(Box<Override>),
+}
+
+/// The longest an [`Override::Hang`] waits.
+const MAX_HANG: Duration = Duration::from_secs(30);
+
+/// What a route answers: a body with its type, or a status.
+enum Found {
+    File(String, Vec<u8>),
+    Status(u16),
 }
 
 /// One request the static server answered.
@@ -523,7 +538,8 @@ fn serve_file(state: &StaticState, request: &Incoming) -> Reply {
     let mut reply = match found {
         None if !method_ok => Reply::new(405, "method not allowed\n"),
         None => Reply::new(404, "not found\n"),
-        Some((route, (content_type, body))) => {
+        Some((_, Found::Status(status))) => Reply::new(status, "error\n"),
+        Some((route, Found::File(content_type, body))) => {
             let digest = Sha256::digest(&body);
             let etag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
             let etag = format!("\"{etag}\"");
@@ -554,11 +570,31 @@ fn serve_file(state: &StaticState, request: &Incoming) -> Reply {
 }
 
 /// The content type and body for `route`: an override, or a file under the root.
-fn lookup(state: &StaticState, route: &str) -> Option<(String, Vec<u8>)> {
-    if let Some(o) = lock(&state.overrides).get(route) {
+fn lookup(state: &StaticState, route: &str) -> Option<Found> {
+    let taken = {
+        let mut overrides = lock(&state.overrides);
+        match overrides.get(route) {
+            Some(Override::Once(_)) => match overrides.remove(route) {
+                Some(Override::Once(inner)) => Some(*inner),
+                other => other,
+            },
+            other => other.cloned(),
+        }
+    };
+    if let Some(o) = taken {
         return match o {
-            Override::Body { content_type, body } => Some((content_type.clone(), body.clone())),
+            Override::Body { content_type, body } => Some(Found::File(content_type, body)),
             Override::NotFound => None,
+            Override::Status(status) => Some(Found::Status(status)),
+            Override::Hang(d) => {
+                std::thread::sleep(d.min(MAX_HANG));
+                None
+            }
+            Override::Once(inner) => match *inner {
+                Override::Body { content_type, body } => Some(Found::File(content_type, body)),
+                Override::Status(status) => Some(Found::Status(status)),
+                _ => None,
+            },
         };
     }
     let path = state.root.join(route.trim_start_matches('/'));
@@ -568,7 +604,7 @@ fn lookup(state: &StaticState, route: &str) -> Option<(String, Vec<u8>)> {
         return None;
     }
     let body = fs::read(&real).ok()?;
-    Some((mime_type(route).to_string(), body))
+    Some(Found::File(mime_type(route).to_string(), body))
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -857,6 +893,23 @@ mod tests {
         assert_eq!(get(port, "/config.json", "").0, 404);
         server.set_override("/config.json", None);
         assert_eq!(get(port, "/config.json", "").2, b"{}");
+        // A status; an answer given once; a hang, then 404.
+        server.set_override("/config.json", Some(Override::Status(500)));
+        assert_eq!(get(port, "/config.json", "").0, 500);
+        server.set_override(
+            "/config.json",
+            Some(Override::Once(Box::new(Override::Status(503)))),
+        );
+        assert_eq!(get(port, "/config.json", "").0, 503);
+        assert_eq!(get(port, "/config.json", "").2, b"{}");
+        server.set_override(
+            "/config.json",
+            Some(Override::Hang(std::time::Duration::from_millis(300))),
+        );
+        let t = Instant::now();
+        assert_eq!(get(port, "/config.json", "").0, 404);
+        assert!(t.elapsed() >= std::time::Duration::from_millis(300));
+        server.set_override("/config.json", None);
         assert!(server.hits().iter().any(|h| h.status == 304));
     }
 

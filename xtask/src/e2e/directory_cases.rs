@@ -28,6 +28,8 @@ pub struct Exports {
     pub other: String,
     /// The key of the committed test fixture, long expired, in `directory-expired/`.
     pub fixture: String,
+    /// The manifest of `directory-next/`: a later export signed with `key`.
+    pub next_manifest: Vec<u8>,
 }
 
 /// Builds the exports under `dist` with the command-line tool.
@@ -40,6 +42,8 @@ pub fn prepare(dist: &Path) -> Result<Exports> {
     for (name, secret) in [
         ("directory", "secret.key"),
         ("directory-otherkey", "other.key"),
+        // A later export with the same key, for an export replaced mid-click.
+        ("directory-next", "secret.key"),
     ] {
         let out = dist.join(name);
         if out.exists() {
@@ -88,16 +92,18 @@ pub fn prepare(dist: &Path) -> Result<Exports> {
         .nth(1)
         .context("the fixture manifest has no key")?
         .to_string();
+    let next_manifest = fs::read(dist.join("directory-next/manifest.json"))?;
     Ok(Exports {
         key,
         other,
         fixture,
+        next_manifest,
     })
 }
 
 /// Runs `check` with config.json's directory set to an export under `path` signed by
 /// one of `keys`.
-fn with_export(
+pub(super) fn with_export(
     s: &Suite,
     path: &str,
     keys: &[&str],
