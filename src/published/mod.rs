@@ -37,7 +37,8 @@
 //!
 //! So the files list neither addresses, user ids nor names in clear: reading an entry
 //! takes its key (the address or number), which the page has and a bystander must guess.
-//! Addresses are guessable, though; see `docs/directory-export.md`.
+//! Addresses are guessable, though; see the README's section "What the signature and
+//! hashing protect against, and what they do not".
 //!
 //! # Reading
 //!
