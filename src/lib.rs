@@ -37,6 +37,8 @@ pub mod target;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod adexport;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod registry;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod web;

@@ -6,26 +6,60 @@ use std::path::Path;
 use anyhow::Context;
 use lync_quickcall::csp;
 use lync_quickcall::published::{VerifiedManifest, MANIFEST_FILE};
-use lync_quickcall::DirectorySource;
+use lync_quickcall::{Config, DirectorySource, Target, TargetError};
+
+/// The user id every profile is shown with (here and by `check`).
+pub(crate) const SAMPLE_USER_ID: &str = "john.doe@contoso.com";
+
+/// Validates the text of a `config.json` read from `source` (a path, or the URL `check`
+/// fetched it from); the error reads `<source> is not usable: config.json, field ...`.
+pub(crate) fn validate(text: &str, source: &str) -> anyhow::Result<Config> {
+    Config::from_json(text).with_context(|| format!("{source} is not usable"))
+}
+
+/// What one profile does with [`SAMPLE_USER_ID`], and with an unknown contact.
+pub(crate) struct ProfileSample<'a> {
+    /// The profile's name.
+    pub name: &'a str,
+    /// Whether it is the default profile.
+    pub is_default: bool,
+    /// The quick call URL for [`SAMPLE_USER_ID`].
+    pub quick_call: Result<Target, TargetError>,
+    /// Where an unknown contact goes (`None`: an error page).
+    pub unknown: Option<Target>,
+}
+
+/// Every profile's [`ProfileSample`], in name order.
+pub(crate) fn profile_samples(config: &Config) -> Vec<ProfileSample<'_>> {
+    config
+        .profiles
+        .iter()
+        .map(|(name, profile)| ProfileSample {
+            name,
+            is_default: *name == config.default_profile,
+            quick_call: profile.quick_call(SAMPLE_USER_ID),
+            unknown: profile.unknown_contact(),
+        })
+        .collect()
+}
 
 pub fn run(path: &Path) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let config = lync_quickcall::Config::from_json(&text)
-        .with_context(|| format!("{} is not usable", path.display()))?;
+    let config = validate(&text, &path.display().to_string())?;
     println!("{}: OK", path.display());
-    for (name, profile) in &config.profiles {
-        let example = profile
-            .quick_call("john.doe@contoso.com")
+    for sample in profile_samples(&config) {
+        let example = sample
+            .quick_call
+            .as_ref()
             .map(|t| t.to_string())
             .unwrap_or_else(|e| e.to_string());
-        let default = if *name == config.default_profile {
-            " (default)"
-        } else {
-            ""
-        };
-        println!("  profile {name}{default}: john.doe@contoso.com -> {example}");
-        match profile.unknown_contact() {
+        let default = if sample.is_default { " (default)" } else { "" };
+        println!(
+            "  profile {}{default}: {SAMPLE_USER_ID} -> {example}",
+            sample.name
+        );
+        match &sample.unknown {
             Some(t) => println!("    unknown contact -> {t}"),
             None => println!("    unknown contact -> error page (no fallback_url)"),
         }
@@ -156,7 +190,7 @@ fn check_csp(config: &Path, origins: &[String]) -> anyhow::Result<()> {
 }
 
 /// The policy as a double-quoted attribute value.
-fn attribute_escape(policy: &str) -> String {
+pub(crate) fn attribute_escape(policy: &str) -> String {
     policy.replace('&', "&amp;").replace('"', "&quot;")
 }
 

@@ -1,8 +1,10 @@
 //! Command-line parsing and dispatch; each command lives in its own module.
 
+mod check;
 mod check_config;
 mod export;
 mod keygen;
+mod reg;
 mod synthetic;
 
 use std::path::PathBuf;
@@ -30,13 +32,19 @@ enum Command {
     ///
     /// Writes the secret key to a new file (never overwriting one) readable only by
     /// you, and prints the public key as config.json takes it. Keep the secret key on
-    /// the machine that runs the export, never on the web server. On Windows the file
-    /// inherits the permissions of its folder: create it in a folder only the account
-    /// that runs the export can read.
+    /// the machine that runs the export, never on the web server. On Windows "only
+    /// you" also means Administrators and SYSTEM (set with icacls, by SID), instead of
+    /// the folder's permissions.
     Keygen(keygen::Args),
     /// Turn an Active Directory export (CSV from Export-Csv, or LDIF from ldapsearch)
     /// into the signed directory the page reads.
     Export(export::Args),
+    /// Write the registry entry (a .reg file, or a PowerShell script) that adds the
+    /// quick call command to the Lync / Skype for Business menus; push it by GPO.
+    Reg(reg::Args),
+    /// Check a deployed site over HTTP(S), as a browser would: the page, its scripts
+    /// and module, headers, caching, config.json and the directory export.
+    Check(check::Args),
     /// Write a synthetic Active Directory CSV export, for tests and benchmarks.
     #[command(hide = true)]
     Synthetic(synthetic::Args),
@@ -49,6 +57,8 @@ pub fn main() -> ExitCode {
         Command::CheckConfig { path } => check_config::run(&path),
         Command::Keygen(args) => keygen::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Reg(args) => reg::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Synthetic(args) => synthetic::run(&args),
     };
     match result {
