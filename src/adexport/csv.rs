@@ -6,8 +6,11 @@
 //! cells, quoted cells spanning lines. A cell that holds the name of a collection type
 //! (`Microsoft.ActiveDirectory.Management.ADPropertyValueCollection`, `System.Object[]`)
 //! is a multi-valued attribute exported without `-join`: an error that gives the fix.
+//!
+//! A cell may join several values with `;` ([`Table::joined`]); empty cells are not
+//! stored, and a cell longer than [`super::MAX_VALUE_LEN`] is cut (see [`Value`]).
 
-use super::{ReadError, Record, Table};
+use super::{ReadError, Record, Table, Value};
 
 /// Cell contents that betray a multi-valued attribute exported without `-join`.
 const COLLECTION_TYPES: [&str; 3] = [
@@ -84,7 +87,10 @@ pub fn read(text: &str) -> Result<Table, ReadError> {
         };
         ReadError::Csv { line, problem }
     };
-    let mut table = Table::default();
+    let mut table = Table {
+        joined: true,
+        ..Table::default()
+    };
     let headers = reader
         .headers()
         .map_err(|e| csv_error(e, &mut line_at))?
@@ -96,10 +102,13 @@ pub fn read(text: &str) -> Result<Table, ReadError> {
                 name: name.to_string(),
             });
         }
-        table.columns.push(name.to_string());
+        table.column_or_add(name);
     }
-    for row in reader.records() {
-        let row = row.map_err(|e| csv_error(e, &mut line_at))?;
+    let mut row = ::csv::StringRecord::new();
+    while reader
+        .read_record(&mut row)
+        .map_err(|e| csv_error(e, &mut line_at))?
+    {
         let line = row.position().map_or(0, |p| line_at(p.byte()));
         let mut values = Vec::with_capacity(row.len());
         for (i, cell) in row.iter().enumerate() {
@@ -111,13 +120,11 @@ pub fn read(text: &str) -> Result<Table, ReadError> {
                     found: (*t).to_string(),
                 });
             }
-            values.push(if cell.is_empty() {
-                Vec::new()
-            } else {
-                vec![cell.to_string()]
-            });
+            if !cell.is_empty() {
+                values.push(Value::new(i, cell, true));
+            }
         }
-        if values.iter().all(Vec::is_empty) {
+        if values.is_empty() {
             continue;
         }
         table.records.push(Record { line, values });

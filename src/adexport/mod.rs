@@ -4,26 +4,42 @@
 //! - [`read`] decodes a file (UTF-8 with or without BOM, or UTF-16 with BOM) and reads
 //!   it as CSV ([`csv`], what `Get-ADUser ... | Export-Csv` writes) or LDIF ([`ldif`],
 //!   what `ldapsearch` prints) into a [`Table`]: one [`Record`] per user, with its line
-//!   number and the values of each attribute;
+//!   number and the [`Value`]s of its attributes;
 //! - [`map()`] turns the table into the users and lookup keys of an export, reporting rows
-//!   it could not use;
+//!   it could not use and what it cut to size;
 //! - [`synthetic`] generates realistic exports for tests and benchmarks.
+//!
+//! What is kept grows with the file, never faster: a record holds only the values it
+//! has (an attribute that one LDIF entry alone carries costs the other entries
+//! nothing), a value is kept up to [`MAX_VALUE_LEN`] bytes, and a value that is not
+//! text (an LDIF `thumbnailPhoto::`, `objectGUID::` or `objectSid::`) is kept as a mark,
+//! which matters only if the export uses that attribute.
 
 pub mod csv;
 pub mod ldif;
 pub mod map;
 pub mod synthetic;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 pub use map::{map, MapError, MapOptions, MapReport, Problems};
 
+/// The most bytes of one value (a CSV cell, or one LDIF value) that are kept: 64 KiB,
+/// hundreds of times what a user's attribute holds (a `-join ';'`ed `proxyAddresses`
+/// of a thousand addresses fits). What is beyond is left out, and [`map()`] reports it
+/// when the export uses the attribute.
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
+
 /// An export read into records. Attribute names are matched case-insensitively.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     columns: Vec<String>,
+    /// Each column by its ASCII-lowercased name.
+    by_name: HashMap<String, usize>,
     records: Vec<Record>,
+    joined: bool,
 }
 
 /// One user's attributes.
@@ -31,19 +47,92 @@ pub struct Table {
 pub struct Record {
     /// The line the record starts on, from 1.
     pub line: u64,
-    /// The values of each column of the table (by index); empty when absent.
-    pub values: Vec<Vec<String>>,
+    /// The values it has, in file order (absent and empty ones are not stored).
+    values: Vec<Value>,
+}
+
+/// One value of one attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Value {
+    /// The column (an index into [`Table::columns`]).
+    pub column: usize,
+    /// The text, trimmed (its beginning only when [`Value::issue`] says it was cut;
+    /// empty when it is not text).
+    pub text: String,
+    /// What the reader could not keep, if anything.
+    pub issue: Option<Issue>,
+}
+
+/// What the reader could not keep of a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issue {
+    /// The value had `len` bytes, more than [`MAX_VALUE_LEN`]: only its beginning is
+    /// kept (in a CSV cell, up to the last `;` that fits).
+    Cut {
+        /// Its length in the file, in bytes.
+        len: usize,
+    },
+    /// The value (`len` bytes, from an LDIF `attr:: base64` line) is not UTF-8 text: a
+    /// photo, a GUID, a SID. Nothing of it is kept.
+    NotText {
+        /// Its length, in bytes.
+        len: usize,
+    },
+}
+
+impl Value {
+    /// A value of `column` from `text` (trimmed by the reader), cut to
+    /// [`MAX_VALUE_LEN`] bytes (at the last `;` that fits when `joined`, else at a
+    /// character boundary).
+    fn new(column: usize, text: &str, joined: bool) -> Value {
+        if text.len() <= MAX_VALUE_LEN {
+            return Value {
+                column,
+                text: text.to_string(),
+                issue: None,
+            };
+        }
+        let mut end = MAX_VALUE_LEN;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut kept = &text[..end];
+        if joined {
+            if let Some(at) = kept.rfind(';') {
+                kept = &kept[..at];
+            }
+        }
+        Value {
+            column,
+            text: kept.trim_end().to_string(),
+            issue: Some(Issue::Cut { len: text.len() }),
+        }
+    }
+
+    /// A value of `column` that is not text, `len` bytes long.
+    fn not_text(column: usize, len: usize) -> Value {
+        Value {
+            column,
+            text: String::new(),
+            issue: Some(Issue::NotText { len }),
+        }
+    }
 }
 
 impl Record {
-    /// The values of column `index`.
-    pub fn get(&self, index: usize) -> &[String] {
-        self.values.get(index).map(Vec::as_slice).unwrap_or(&[])
+    /// Every value the record has, in file order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// The values of column `index`, in file order.
+    pub fn get(&self, index: usize) -> impl Iterator<Item = &Value> + '_ {
+        self.values.iter().filter(move |v| v.column == index)
     }
 }
 
 impl Table {
-    /// The column names, spelled as in the file.
+    /// The column names, spelled as in the file (for LDIF: every attribute name met).
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
@@ -53,22 +142,26 @@ impl Table {
         &self.records
     }
 
+    /// Whether one value may hold several, joined with `;`: true for CSV (the
+    /// `-join ';'` of the export command), false for LDIF (one value per line).
+    pub fn joined(&self) -> bool {
+        self.joined
+    }
+
     /// The index of column `name`, case-insensitively.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(name))
+        self.by_name.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// The index of column `name`, adding it when absent.
     fn column_or_add(&mut self, name: &str) -> usize {
-        match self.column(name) {
-            Some(i) => i,
-            None => {
-                self.columns.push(name.to_string());
-                self.columns.len() - 1
-            }
+        let folded = name.to_ascii_lowercase();
+        if let Some(&i) = self.by_name.get(&folded) {
+            return i;
         }
+        self.columns.push(name.to_string());
+        self.by_name.insert(folded, self.columns.len() - 1);
+        self.columns.len() - 1
     }
 }
 
