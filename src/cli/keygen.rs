@@ -1,6 +1,8 @@
 //! `lync-quickcall keygen`: the Ed25519 key pair that signs directory exports, and the
 //! secret key file format `lync-quickcall-secret-key/1 <32 bytes, base64>`.
 
+mod acl;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -76,7 +78,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = match options.open(&args.out) {
+    // Nobody else can open the file while it is open here, before its permissions are
+    // restricted (opening it to change them does not count).
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt as _;
+        options.share_mode(0);
+    }
+    let file = match options.open(&args.out) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
             "{} already exists; keygen never overwrites a key (exports signed with it would \
@@ -85,6 +94,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         ),
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", args.out.display())),
     };
+    #[cfg(windows)]
+    let file = restrict_on_windows(file, &args.out)?;
+    let mut file = file;
     file.write_all(encode(&key).as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
@@ -94,6 +106,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         "Keep it on the machine that runs the export, readable only by the account that runs \
          it; never put it on the web server."
     );
+    if cfg!(windows) {
+        println!(
+            "Only you, Administrators and SYSTEM can read it; if another account runs the \
+             export, let it read the file: icacls \"{}\" /grant \"DOMAIN\\account:R\"",
+            args.out.display()
+        );
+    }
     println!();
     println!("Public key: {public}");
     println!();
@@ -105,6 +124,34 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
          the export to the new secret key, then remove the old public key."
     );
     Ok(())
+}
+
+/// Restricts the new, still empty key file to the current user, Administrators and
+/// SYSTEM (see [`acl`]); returns it open for writing. When that fails, the file is
+/// removed: keygen never leaves a key readable by others.
+#[cfg(windows)]
+fn restrict_on_windows(file: std::fs::File, path: &Path) -> anyhow::Result<std::fs::File> {
+    let first = match acl::restrict(path) {
+        Ok(()) => return Ok(file),
+        Err(e) => e,
+    };
+    // Should icacls be refused while the file is open without sharing, try again with
+    // it closed: it is still empty.
+    drop(file);
+    let again = acl::restrict(path).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))
+    });
+    again.map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        e.context(format!(
+            "cannot restrict {} to you, Administrators and SYSTEM (first attempt: {first:#}); \
+             it was removed",
+            path.display()
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! cargo xtask test               every test: native, wasm in Chromium, end-to-end
 //! cargo xtask e2e                only the end-to-end suite (after a dist build)
 //! cargo xtask bench              size and time-to-redirect budgets
+//! cargo xtask fuzz [--seconds N] every cargo-fuzz target for N seconds (default 60)
+//! cargo xtask release            the bundle: page, Windows and Linux tools, zip
 //! ```
 //!
 //! Each command installs what it needs first (see [`tools`]) and runs from the
@@ -21,12 +23,16 @@ mod directory;
 mod dist;
 mod e2e;
 mod entra;
+mod fuzz;
 mod lookup;
+mod registry_test;
+mod release;
 mod serve;
 mod test;
 mod tools;
 mod wasm;
 mod webdriver;
+mod wine;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,12 +45,17 @@ usage: cargo xtask <command>
 commands:
   install-tools      install what is missing: the wasm32-unknown-unknown target,
                      wasm-bindgen-cli (the version in Cargo.lock), chromium,
-                     chromium-driver and binaryen (apt-get)
+                     chromium-driver, binaryen and libwin-hivex-perl (apt-get)
   dist [--out DIR]   build the deployable directory (default: dist/)
   demo [--port N]    serve the page on 127.0.0.1:N (default 8080) with a mock ITSM
   test               run every test: cargo test, wasm tests in Chromium, end-to-end
   e2e                build dist into target/e2e-dist and run the end-to-end suite
   bench              check the size and time-to-redirect budgets
+  fuzz [--seconds N] run every cargo-fuzz target of fuzz/ for N seconds (default 60),
+                     one after another; installs the pinned nightly and cargo-fuzz
+  release            build target/release-bundle/lync-quickcall-<version>/ and its
+                     .zip: the page, the tool for Windows (x86_64-pc-windows-gnu,
+                     with MinGW-w64) and Linux, INSTALL.txt, export-directory.ps1
 ";
 
 /// A parsed command line.
@@ -56,6 +67,10 @@ enum Task {
     Test,
     E2e,
     Bench,
+    Fuzz { seconds: u64 },
+    RegistryTest,
+    Release,
+    WineTest,
     Help,
 }
 
@@ -92,6 +107,7 @@ fn parse(args: &[String]) -> Result<Task> {
     let allowed: &[&str] = match command {
         "dist" => &["out"],
         "demo" => &["port"],
+        "fuzz" => &["seconds"],
         _ => &[],
     };
     if let Some((name, _)) = options.iter().find(|(n, _)| !allowed.contains(&n.as_str())) {
@@ -119,6 +135,21 @@ fn parse(args: &[String]) -> Result<Task> {
         "test" => Task::Test,
         "e2e" => Task::E2e,
         "bench" => Task::Bench,
+        "fuzz" => Task::Fuzz {
+            seconds: match option("seconds") {
+                Some(s) => s
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .with_context(|| format!("--seconds {s}: not a whole number of seconds"))?,
+                None => fuzz::DEFAULT_SECONDS,
+            },
+        },
+        // Hidden: only the registry round trip (a stage of `test`).
+        "registry-test" => Task::RegistryTest,
+        "release" => Task::Release,
+        // Hidden: only the Windows build under Wine (a stage of `test`).
+        "wine-test" => Task::WineTest,
         "help" | "--help" | "-h" => Task::Help,
         other => bail!("unknown command '{other}'\n\n{USAGE}"),
     })
@@ -140,6 +171,10 @@ fn run(task: Task) -> Result<()> {
         Task::Test => test::run_all(),
         Task::E2e => test::run_e2e(),
         Task::Bench => bench::run(),
+        Task::Fuzz { seconds } => fuzz::run(seconds),
+        Task::RegistryTest => registry_test::run(),
+        Task::Release => release::run(),
+        Task::WineTest => wine::run(),
         Task::Help => {
             print!("{USAGE}");
             Ok(())
@@ -189,6 +224,11 @@ mod tests {
             ("test", Task::Test),
             ("e2e", Task::E2e),
             ("bench", Task::Bench),
+            ("fuzz", Task::Fuzz { seconds: 60 }),
+            ("fuzz --seconds 5", Task::Fuzz { seconds: 5 }),
+            ("registry-test", Task::RegistryTest),
+            ("release", Task::Release),
+            ("wine-test", Task::WineTest),
         ] {
             assert_eq!(parse(&args(line)).unwrap(), task, "{line}");
         }
@@ -199,6 +239,9 @@ mod tests {
             "dist --out a --out b",
             "demo --port x",
             "demo --port 70000",
+            "fuzz --seconds 0",
+            "fuzz --seconds x",
+            "fuzz --port 1",
             "test extra",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad}");

@@ -2,11 +2,19 @@
 //! first failure.
 //!
 //! 1. `cargo test --workspace`: the core's unit tests (natively) and this crate's;
-//! 2. `cargo test --target wasm32-unknown-unknown -p lync-quickcall`: the same crate's
+//! 2. the registry round trip ([`crate::registry_test`]): `lync-quickcall reg`'s files
+//!    merged into a hive by `hivexregedit` and read back;
+//! 3. `cargo test --target wasm32-unknown-unknown -p lync-quickcall`: the same crate's
 //!    tests compiled to WebAssembly and run by `wasm-bindgen-test-runner` (the runner
 //!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver;
-//! 3. `cargo xtask dist` into `target/e2e-dist`;
-//! 4. the end-to-end suite ([`crate::e2e`]) against that build.
+//! 4. `cargo xtask dist` into `target/e2e-dist`;
+//! 5. the end-to-end suite ([`crate::e2e`]) against that build;
+//! 6. the tool's Windows build under Wine ([`crate::wine`], `cargo xtask wine-test`):
+//!    keygen, exports to `C:\` paths, a second export over the first, failures' exit
+//!    codes, compared with the Linux build's exports;
+//! 7. the fuzz smoke run ([`crate::fuzz::smoke`]): every cargo-fuzz target for a few
+//!    seconds from its committed corpus, so that a crash they reach fails the tests
+//!    (`cargo xtask fuzz --seconds 5` alone).
 
 use std::path::PathBuf;
 
@@ -24,9 +32,15 @@ pub fn run_all() -> Result<()> {
     tools::for_browser()?;
     run_stages(&[
         ("native tests: cargo test --workspace", native),
+        (
+            "registry round trip through hivexregedit",
+            crate::registry_test::run,
+        ),
         ("wasm tests in headless Chromium", wasm),
         ("dist build into target/e2e-dist", e2e_dist),
         ("end-to-end suite", end_to_end),
+        ("the tool's Windows build under Wine", crate::wine::run),
+        ("fuzz smoke: every target for 5 s", crate::fuzz::smoke),
     ])
 }
 

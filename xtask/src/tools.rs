@@ -5,7 +5,10 @@
 //! - `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
 //!   (the two must match; `cargo install` without `--locked`);
 //! - Debian packages: `chromium` and `chromium-driver` for the browser tests, `binaryen`
-//!   for `wasm-opt` (`apt-get`, through `sudo` when not root).
+//!   for `wasm-opt`, `libwin-hivex-perl` for `hivexregedit` (the registry round trip of
+//!   [`crate::registry_test`]) (`apt-get`, through `sudo` when not root).
+//! - for the fuzz targets ([`for_fuzz`]): a pinned nightly toolchain and `cargo-fuzz`
+//!   (`rustup toolchain install`, `cargo install --locked`).
 //!
 //! The other subcommands call the parts they need first, so a fresh machine only needs
 //! rustup and, for the browser, a Debian-like system.
@@ -38,12 +41,14 @@ pub fn chromedriver_bin() -> PathBuf {
 pub fn install_all() -> Result<()> {
     wasm_target()?;
     let bindgen = wasm_bindgen()?;
-    debian_packages(true, true)?;
+    debian_packages(true, true, true)?;
     println!(
-        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}",
+        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}, {}",
         chrome_bin().display(),
         chromedriver_bin().display(),
         cmd::which("wasm-opt").map_or_else(|| "no wasm-opt".into(), |p| p.display().to_string()),
+        cmd::which("hivexregedit")
+            .map_or_else(|| "no hivexregedit".into(), |p| p.display().to_string()),
     );
     Ok(())
 }
@@ -52,10 +57,15 @@ pub fn install_all() -> Result<()> {
 pub fn for_dist() -> Result<()> {
     wasm_target()?;
     wasm_bindgen()?;
-    if let Err(e) = debian_packages(false, true) {
+    if let Err(e) = debian_packages(false, true, false) {
         eprintln!("warning: wasm-opt is not available ({e:#}); the module will not be optimised");
     }
     Ok(())
+}
+
+/// What the registry round trip needs: `hivexregedit`.
+pub fn for_registry() -> Result<()> {
+    debian_packages(false, false, true)
 }
 
 /// What the browser tests need: everything.
@@ -139,8 +149,8 @@ fn wasm_bindgen() -> Result<String> {
 }
 
 /// Installs the missing Debian packages: the browser pair when `browser`, binaryen
-/// when `wasm_opt`.
-fn debian_packages(browser: bool, wasm_opt: bool) -> Result<()> {
+/// when `wasm_opt`, libwin-hivex-perl (`hivexregedit`) when `hivex`.
+fn debian_packages(browser: bool, wasm_opt: bool, hivex: bool) -> Result<()> {
     let mut missing = Vec::new();
     if browser {
         for (path, env, package) in [
@@ -158,6 +168,9 @@ fn debian_packages(browser: bool, wasm_opt: bool) -> Result<()> {
     }
     if wasm_opt && cmd::which("wasm-opt").is_none() {
         missing.push("binaryen");
+    }
+    if hivex && cmd::which("hivexregedit").is_none() {
+        missing.push("libwin-hivex-perl");
     }
     if missing.is_empty() {
         return Ok(());
@@ -197,6 +210,143 @@ fn debian_packages(browser: bool, wasm_opt: bool) -> Result<()> {
     let mut install = apt(&["install", "-y"]);
     install.args(&missing);
     cmd::run(&mut install)?;
+    Ok(())
+}
+
+/// The target of the administrator's tool for Windows (`cargo xtask release`, and its
+/// tests under Wine, `cargo xtask wine-test`).
+pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+/// MinGW-w64's C compiler: the linker of [`WINDOWS_TARGET`] (Debian's
+/// `gcc-mingw-w64-x86-64`).
+pub const MINGW_GCC: &str = "x86_64-w64-mingw32-gcc";
+/// MinGW-w64's objdump, which lists the DLLs an .exe imports (Debian's
+/// `binutils-mingw-w64-x86-64`, which the compiler brings).
+pub const MINGW_OBJDUMP: &str = "x86_64-w64-mingw32-objdump";
+
+/// What the Windows build needs, each part only when missing: the Rust target
+/// (`rustup target add`) and MinGW-w64 (`apt-get`).
+pub fn for_windows() -> Result<()> {
+    rust_target(WINDOWS_TARGET)?;
+    let mut missing = Vec::new();
+    if cmd::which(MINGW_GCC).is_none() {
+        missing.push("gcc-mingw-w64-x86-64");
+    }
+    if cmd::which(MINGW_OBJDUMP).is_none() {
+        missing.push("binutils-mingw-w64-x86-64");
+    }
+    apt_install(&missing)
+}
+
+/// What the tests under Wine need: the Windows build's tools and 64-bit Wine (Debian's
+/// `wine` and `wine64`; no 32-bit Wine, so no i386 architecture), when `wine
+/// --version` does not run.
+pub fn for_wine() -> Result<()> {
+    for_windows()?;
+    let mut version = Command::new("wine");
+    version.arg("--version").env("WINEDEBUG", "-all");
+    if cmd::output(&mut version).is_ok() {
+        return Ok(());
+    }
+    apt_install(&["wine", "wine64"])
+}
+
+/// Adds the Rust target `target` when the toolchain lacks it.
+fn rust_target(target: &str) -> Result<()> {
+    if cmd::which("rustup").is_none() {
+        let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
+        if PathBuf::from(sysroot.trim())
+            .join("lib/rustlib")
+            .join(target)
+            .is_dir()
+        {
+            return Ok(());
+        }
+        bail!("rustup is not installed and the toolchain has no {target} target; install it with your toolchain's package manager");
+    }
+    let installed = cmd::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|l| l.trim() == target) {
+        return Ok(());
+    }
+    println!("install-tools: adding the {target} target");
+    cmd::run(Command::new("rustup").args(["target", "add", target]))
+}
+
+/// Installs Debian `packages` (none: nothing to do) without their recommended
+/// packages, with `apt-get` as root or through `sudo`.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    println!("install-tools: installing {}", packages.join(" "));
+    if cmd::which("apt-get").is_none() {
+        bail!(
+            "apt-get is not available: install {} with your package manager",
+            packages.join(" ")
+        );
+    }
+    let is_root = cmd::output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0");
+    if !is_root && cmd::which("sudo").is_none() {
+        bail!(
+            "not root and sudo is not available: run `apt-get install -y {}` as root",
+            packages.join(" ")
+        );
+    }
+    let apt = |args: &[&str]| -> Command {
+        let mut c = if is_root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            c
+        };
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        c
+    };
+    cmd::run(&mut apt(&["update"]))?;
+    cmd::run(apt(&["install", "-y", "--no-install-recommends"]).args(packages))
+}
+
+/// What `cargo xtask fuzz` (and the fuzz stage of `cargo xtask test`) needs, each only
+/// when missing: the pinned nightly toolchain [`crate::fuzz::NIGHTLY`] (`rustup toolchain
+/// install --profile minimal`) and cargo-fuzz [`crate::fuzz::CARGO_FUZZ_VERSION`]
+/// (`cargo install --locked`).
+pub fn for_fuzz() -> Result<()> {
+    use crate::fuzz::{CARGO_FUZZ_VERSION, NIGHTLY};
+    if cmd::which("rustup").is_none() {
+        bail!("rustup is not installed: the fuzz targets need its {NIGHTLY} toolchain");
+    }
+    let toolchains = cmd::output(Command::new("rustup").args(["toolchain", "list"]))?;
+    let has_nightly = toolchains.lines().any(|l| {
+        l.split_whitespace()
+            .next()
+            .is_some_and(|t| t == NIGHTLY || t.starts_with(&format!("{NIGHTLY}-")))
+    });
+    if !has_nightly {
+        println!("install-tools: installing the {NIGHTLY} toolchain");
+        cmd::run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    // `cargo fuzz --version` prints `cargo-fuzz 0.13.2`.
+    let version = cmd::output(cmd::cargo().args(["fuzz", "--version"])).ok();
+    let version = version.as_deref().and_then(|v| v.split_whitespace().nth(1));
+    if version != Some(CARGO_FUZZ_VERSION) {
+        println!(
+            "install-tools: cargo-fuzz {CARGO_FUZZ_VERSION} is needed (found: {})",
+            version.unwrap_or("none")
+        );
+        cmd::run(cmd::cargo().args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+            "--locked",
+        ]))?;
+    }
     Ok(())
 }
 
