@@ -663,6 +663,9 @@ fn cases(wine: &Wine, exe: &Path, linux: &Path) -> Result<usize> {
             let join =
                 |paths: Vec<PathBuf>| std::env::join_paths(paths).context("a path holds ':'");
             let mut test = cmd::cargo();
+            // CI asks for colours (CARGO_TERM_COLOR=always); the output is checked for
+            // escapes, which must come from the tool only.
+            test.env("CARGO_TERM_COLOR", "never");
             test.args([
                 "test",
                 "-p",
@@ -700,6 +703,9 @@ fn cases(wine: &Wine, exe: &Path, linux: &Path) -> Result<usize> {
         "the crate's own tests pass on Windows: cargo test, run by Wine",
         || {
             let mut test = cmd::cargo();
+            // CI asks for colours (CARGO_TERM_COLOR=always); the output is checked for
+            // escapes, which must come from the tool only.
+            test.env("CARGO_TERM_COLOR", "never");
             test.args(["test", "--target", WINDOWS_TARGET, "-p", "lync-quickcall"])
                 .args(["--lib", "--bins", "--test", "directory_export"])
                 .env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", "wine")
