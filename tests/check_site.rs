@@ -13,6 +13,9 @@
 // Helpers outside `#[test]` functions unwrap too: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::Fixed;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -186,27 +189,6 @@ fn publish_export(dir: &Path, age: u64, days: u64) {
     }
     std::fs::write(folder.join(MANIFEST_FILE), &published.manifest).unwrap();
 }
-
-/// A "random" generator that repeats one byte: the same export id from run to run.
-struct Fixed(u8);
-
-impl rand_core::RngCore for Fixed {
-    fn next_u32(&mut self) -> u32 {
-        u32::from_ne_bytes([self.0; 4])
-    }
-    fn next_u64(&mut self) -> u64 {
-        u64::from_ne_bytes([self.0; 8])
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        dest.fill(self.0);
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        dest.fill(self.0);
-        Ok(())
-    }
-}
-
-impl rand_core::CryptoRng for Fixed {}
 
 /// Copies the committed (long expired) export of `tests/fixtures/export/`.
 fn copy_fixture_export(dir: &Path) {

@@ -4,6 +4,9 @@
 // Helpers outside `#[test]` functions unwrap too: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::Fixed;
+
 use std::collections::HashMap;
 
 use ed25519_dalek::SigningKey;
@@ -24,27 +27,6 @@ fn export(input: &[u8], signer: &SigningKey, seed: u8) -> PublishedDirectory {
     let fresh = Fresh::generate(&mut Fixed(seed));
     build(&entries, &BuildOptions::new(NOW, 7), fresh, signer).unwrap()
 }
-
-/// A "random" generator that repeats one byte: deterministic test exports.
-struct Fixed(u8);
-
-impl rand_core::RngCore for Fixed {
-    fn next_u32(&mut self) -> u32 {
-        u32::from_ne_bytes([self.0; 4])
-    }
-    fn next_u64(&mut self) -> u64 {
-        u64::from_ne_bytes([self.0; 8])
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        dest.fill(self.0);
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        dest.fill(self.0);
-        Ok(())
-    }
-}
-
-impl rand_core::CryptoRng for Fixed {}
 
 /// The page's steps over the files of `dir`.
 fn lookup(

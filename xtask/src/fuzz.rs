@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::cmd::{self, project_root, target_dir};
+use crate::cmd::{self, project_root, target_dir, thousands};
 use crate::tools;
 
 /// The nightly toolchain the targets are built with (cargo-fuzz needs nightly for
@@ -216,19 +216,6 @@ fn executions(log: &str) -> Option<u64> {
                 .then(|| n.parse().ok())?
         })
     })
-}
-
-/// `12345678` as `12,345,678`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `1m 05s`, or `42.0 s`.

@@ -37,7 +37,7 @@ use anyhow::{bail, ensure, Context, Result};
 
 use super::redirect::{self, in_page, ratio, stat, total, Page, Series, LOADS};
 use super::{ms, Verdict};
-use crate::cmd::{self, TempDir};
+use crate::cmd::{self, thousands, TempDir};
 use crate::directory;
 use crate::dist::Dist;
 use crate::e2e;
@@ -261,19 +261,6 @@ impl Folder {
     fn median(&self) -> u64 {
         self.shards.get(self.shards.len() / 2).copied().unwrap_or(0)
     }
-}
-
-/// `12,345`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `58.4 MB` (base 1024), `11.4 KB`.
