@@ -75,23 +75,7 @@ pub fn for_browser() -> Result<()> {
 
 /// Adds the wasm target when the toolchain lacks it.
 fn wasm_target() -> Result<()> {
-    if cmd::which("rustup").is_none() {
-        // A toolchain without rustup (a distribution's rustc): check its sysroot.
-        let sysroot = cmd::output(Command::new("rustc").args(["--print", "sysroot"]))?;
-        let lib = PathBuf::from(sysroot.trim())
-            .join("lib/rustlib")
-            .join(WASM_TARGET);
-        if lib.is_dir() {
-            return Ok(());
-        }
-        bail!("rustup is not installed and the toolchain has no {WASM_TARGET} target; install it with your toolchain's package manager");
-    }
-    let installed = cmd::output(Command::new("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
-        return Ok(());
-    }
-    println!("install-tools: adding the {WASM_TARGET} target");
-    cmd::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    rust_target(WASM_TARGET)
 }
 
 /// The version of `package` in a `Cargo.lock` text (the first one, if several).
@@ -172,45 +156,8 @@ fn debian_packages(browser: bool, wasm_opt: bool, hivex: bool) -> Result<()> {
     if hivex && cmd::which("hivexregedit").is_none() {
         missing.push("libwin-hivex-perl");
     }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    println!("install-tools: installing {}", missing.join(" "));
-    if cmd::which("apt-get").is_none() {
-        bail!(
-            "apt-get is not available: install {} with your package manager",
-            missing.join(" ")
-        );
-    }
-    let is_root = cmd::output(Command::new("id").arg("-u"))
-        .map(|uid| uid.trim() == "0")
-        .unwrap_or(false);
-    let apt = |args: &[&str]| -> Command {
-        let mut c = if is_root {
-            Command::new("apt-get")
-        } else {
-            // `sudo env` so that DEBIAN_FRONTEND survives sudo's environment reset.
-            let mut c = Command::new("sudo");
-            c.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
-            c
-        };
-        if is_root {
-            c.env("DEBIAN_FRONTEND", "noninteractive");
-        }
-        c.args(args);
-        c
-    };
-    if !is_root && cmd::which("sudo").is_none() {
-        bail!(
-            "not root and sudo is not available: run `apt-get install -y {}` as root",
-            missing.join(" ")
-        );
-    }
-    cmd::run(&mut apt(&["update"]))?;
-    let mut install = apt(&["install", "-y"]);
-    install.args(&missing);
-    cmd::run(&mut install)?;
-    Ok(())
+    // The browser may want its recommended packages (fonts, libraries).
+    apt(&missing, true)
 }
 
 /// The target of the administrator's tool for Windows (`cargo xtask release`, and its
@@ -274,6 +221,12 @@ fn rust_target(target: &str) -> Result<()> {
 /// Installs Debian `packages` (none: nothing to do) without their recommended
 /// packages, with `apt-get` as root or through `sudo`.
 fn apt_install(packages: &[&str]) -> Result<()> {
+    apt(packages, false)
+}
+
+/// Installs Debian `packages` (none: nothing to do), with their recommended packages
+/// when `recommends`, with `apt-get` as root or through `sudo`.
+fn apt(packages: &[&str], recommends: bool) -> Result<()> {
     if packages.is_empty() {
         return Ok(());
     }
@@ -291,7 +244,7 @@ fn apt_install(packages: &[&str]) -> Result<()> {
             packages.join(" ")
         );
     }
-    let apt = |args: &[&str]| -> Command {
+    let apt_get = |args: &[&str]| -> Command {
         let mut c = if is_root {
             Command::new("apt-get")
         } else {
@@ -302,8 +255,12 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
         c
     };
-    cmd::run(&mut apt(&["update"]))?;
-    cmd::run(apt(&["install", "-y", "--no-install-recommends"]).args(packages))
+    cmd::run(&mut apt_get(&["update"]))?;
+    let mut install = apt_get(&["install", "-y"]);
+    if !recommends {
+        install.arg("--no-install-recommends");
+    }
+    cmd::run(install.args(packages))
 }
 
 /// What `cargo xtask fuzz` (and the fuzz stage of `cargo xtask test`) needs, each only
