@@ -259,9 +259,14 @@ pub(crate) fn check_placeholder_in_query(
             format!("'{}' has no {placeholder} placeholder", printable(template)),
         ));
     }
+    // Every placeholder after the first '?' and before the first '#': a value put in
+    // the fragment would never reach the server.
     let query_start = template.find('?');
-    let first = template.find(placeholder).unwrap_or(0);
-    if query_start.is_none_or(|q| first < q) {
+    let fragment_start = template.find('#').unwrap_or(template.len());
+    let outside = template.match_indices(placeholder).any(|(at, _)| {
+        query_start.is_none_or(|q| at < q || q > fragment_start) || at > fragment_start
+    });
+    if outside {
         return Err(ConfigError::field(
             field,
             format!(
@@ -584,6 +589,25 @@ mod tests {
             (
                 r#"{"profiles":{"p":{"method":"template","url":"https://x.com/{userid}"}}}"#,
                 "profiles.p.url",
+            ),
+            // Found by the `target` fuzz target: a placeholder in the fragment never
+            // reaches the server.
+            (
+                r#"{"profiles":{"p":{"method":"template","url":"https://x.com/cti.do#?caller={userid}"}}}"#,
+                "profiles.p.url",
+            ),
+            (
+                r#"{"profiles":{"p":{"method":"template","url":"https://x.com/cti.do?a=1#{userid}"}}}"#,
+                "profiles.p.url",
+            ),
+            (
+                r#"{"profiles":{"p":{"method":"template","url":"https://x.com/cti.do?a={userid}#{userid}"}}}"#,
+                "profiles.p.url",
+            ),
+            // An encoded field6 besides field6 (PHP would read it, not ours).
+            (
+                r#"{"profiles":{"p":{"method":"autoconnect","link":"https://x.com/autoconnect_mail.php?field1=A&field6=morley&%66ield6=x"}}}"#,
+                "profiles.p.link",
             ),
             (
                 r#"{"profiles":{"p":{"method":"magic"}}}"#,

@@ -95,6 +95,18 @@ fn check_user_id(user_id: &str) -> Result<(), TargetError> {
 
 /// Checks an auto connection link: it must carry exactly one `field6` parameter.
 pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
+    // A name that a server decodes to field6 (`%66ield6`) would be left in place by the
+    // literal replacement and win over it (PHP keeps the last value).
+    let disguised = link.query().unwrap_or("").split('&').any(|p| {
+        let name = p.split('=').next().unwrap_or("");
+        name != FIELD6 && percent_encoding::percent_decode_str(name).decode_utf8_lossy() == FIELD6
+    });
+    if disguised {
+        return Err(format!(
+            "'{}' has an encoded field6 parameter besides field6; paste the link exactly as EasyVista generated it",
+            printable(link.as_str())
+        ));
+    }
     let count = link
         .query()
         .unwrap_or("")

@@ -63,32 +63,6 @@ fn expected_value(value_a: &str, value_b: &str, user_id: &str) -> Option<String>
     String::from_utf8(out).ok()
 }
 
-/// Whether `template` has `{userid}` after a `#`, in the fragment.
-///
-/// KNOWN ISSUE, reported, not fixed here (`src/config.rs` is not this module's):
-/// `check_placeholder_in_query` takes the first `?` anywhere in the template, even one
-/// inside the fragment, so `https://itsm.example/#?a={userid}` (or `...?a=1#{userid}`)
-/// is accepted and the user id lands in the fragment, which the browser never sends.
-/// [`check_quick_call`] skips such templates until validation refuses them; then this
-/// function and its use can go.
-pub fn placeholder_in_fragment(template: &str) -> bool {
-    template
-        .find('#')
-        .is_some_and(|hash| template[hash..].contains("{userid}"))
-}
-
-/// Whether the auto connection link `link` has `field6` more than once as a server
-/// decodes names (`%66ield6`).
-///
-/// KNOWN ISSUE, reported, not fixed here (`src/target.rs`, `check_autoconnect_link`):
-/// the link's `field6` is counted, and replaced, by its raw name, so
-/// `...?field6=morley&%66ield6=x` is accepted and the quick call carries
-/// `field6=<user id>&%66ield6=x`, which PHP reads as `field6=x` (the last one wins).
-/// [`check_quick_call`] skips such links until validation refuses them.
-pub fn encoded_field6(link: &Url) -> bool {
-    link.query_pairs().filter(|(k, _)| k == "field6").count() > 1
-}
-
 /// Checks `profile.quick_call(user_id)` (a profile of `config`):
 ///
 /// - a user id is refused exactly when it is blank, too long or has control characters;
@@ -109,11 +83,6 @@ pub fn check_quick_call(
     user_id: &str,
     strict_template: bool,
 ) -> Result<(), String> {
-    match &profile.method {
-        Method::Template { template } if placeholder_in_fragment(template) => return Ok(()),
-        Method::AutoConnect { link, .. } if encoded_field6(link) => return Ok(()),
-        _ => {}
-    }
     let target = match profile.quick_call(user_id) {
         Err(TargetError::BadUserId { .. }) if !acceptable_user_id(user_id) => return Ok(()),
         Err(e) => return Err(format!("quick_call({user_id:?}) failed: {e}")),
