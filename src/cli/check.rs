@@ -181,6 +181,17 @@ impl Site<'_> {
         self.report.push(check);
     }
 
+    /// Fetches `url`; when it gets no answer, records check `name` as failed with why.
+    fn get(&mut self, name: &str, url: &Url, limit: usize) -> Option<http::Answer> {
+        match self.client.get(url, limit) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.push(Check::failed(name, e));
+                None
+            }
+        }
+    }
+
     /// Every check, in order.
     fn check(&mut self, page: &Url, contact: Option<&str>, profile: Option<&str>) {
         let Some(answer) = self.page(page) else {
@@ -385,13 +396,7 @@ impl Site<'_> {
                 return None;
             }
         };
-        let answer = match self.client.get(&url, JSON_LIMIT) {
-            Ok(a) => a,
-            Err(e) => {
-                self.push(Check::failed(name, e));
-                return None;
-            }
-        };
+        let answer = self.get(name, &url, JSON_LIMIT)?;
         if answer.status != 200 {
             self.push(Check::failed(
                 name,
@@ -534,13 +539,7 @@ impl Site<'_> {
                 return None;
             }
         };
-        let answer = match self.client.get(&url, JSON_LIMIT) {
-            Ok(a) => a,
-            Err(e) => {
-                self.push(Check::failed(name, e));
-                return None;
-            }
-        };
+        let answer = self.get(name, &url, JSON_LIMIT)?;
         if answer.status != 200 {
             let what = if answer.status == 404 {
                 format!(
