@@ -19,14 +19,12 @@
 //! }
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
-
-use url::Url;
 
 use crate::contact::printable;
 use crate::directory::DirectorySource;
 use crate::json::{FieldError, Fields, Json};
+use crate::weburl::{Origin, Url};
 
 /// The placeholder a `template` URL carries for the user id.
 pub const USERID_PLACEHOLDER: &str = "{userid}";
@@ -35,11 +33,65 @@ pub const USERID_PLACEHOLDER: &str = "{userid}";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// The profiles, by name.
-    pub profiles: BTreeMap<String, Profile>,
+    pub profiles: Profiles,
     /// The profile used when the link names none.
     pub default_profile: String,
     /// Where contacts are resolved to ITSM user ids.
     pub directory: DirectorySource,
+}
+
+/// The profiles of a configuration, in name order, each name once. (A sorted list
+/// rather than a map: a configuration has a handful, and every map type costs the
+/// page's WebAssembly module kilobytes of code.)
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profiles(Vec<Profile>);
+
+impl Profiles {
+    /// The profile named `name`.
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.0.iter().find(|p| p.name == name)
+    }
+
+    /// Whether a profile is named `name`.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|p| &p.name)
+    }
+
+    /// The profiles, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Profile> {
+        self.0.iter()
+    }
+
+    /// (name, profile) pairs, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Profile)> {
+        self.0.iter().map(|p| (&p.name, p))
+    }
+
+    /// Adds `profile`, replacing one of the same name.
+    fn insert(&mut self, profile: Profile) {
+        match self
+            .0
+            .binary_search_by(|p| p.name.as_str().cmp(&profile.name))
+        {
+            Ok(i) => self.0[i] = profile,
+            Err(i) => self.0.insert(i, profile),
+        }
+    }
 }
 
 /// One way of opening the ITSM (a Lync menu entry usually maps to one profile).
@@ -124,7 +176,8 @@ struct RawConfig {
     itsm_url: Option<String>,
     fallback_url: Option<String>,
     default_profile: Option<String>,
-    profiles: BTreeMap<String, RawProfile>,
+    /// In the file's order; a repeated name keeps its last definition.
+    profiles: Vec<(String, RawProfile)>,
     directory: Option<crate::directory::RawDirectory>,
 }
 
@@ -164,7 +217,7 @@ impl RawConfig {
                 "directory",
             ],
         )?;
-        let mut profiles = BTreeMap::new();
+        let mut profiles: Vec<(String, RawProfile)> = Vec::new();
         if let Some(list) = f.object("profiles")? {
             for (name, value) in list.members() {
                 let p = Fields::of(value, &format!("profiles.{}.", printable(name)))?;
@@ -187,7 +240,8 @@ impl RawConfig {
                     itsm_url: owned(p.str("itsm_url")?),
                     fallback_url: owned(p.str("fallback_url")?),
                 };
-                profiles.insert(name.to_string(), raw);
+                profiles.retain(|(known, _)| known != name);
+                profiles.push((name.to_string(), raw));
             }
         }
         Ok(RawConfig {
@@ -281,7 +335,7 @@ pub(crate) fn check_placeholder_in_query(
 /// Like [`http_url`], for a base URL: no query or fragment, and a trailing `/` added so
 /// that page names join under it.
 pub(crate) fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
-    let mut url = http_url(field, value)?;
+    let url = http_url(field, value)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::field(
             field,
@@ -291,11 +345,15 @@ pub(crate) fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
             ),
         ));
     }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
+    if url.path().ends_with('/') {
+        return Ok(url);
     }
-    Ok(url)
+    url.with_path(&format!("{}/", url.path())).map_err(|e| {
+        ConfigError::field(
+            field,
+            format!("'{}' is not an absolute URL ({e})", printable(value)),
+        )
+    })
 }
 
 pub(crate) fn valid_profile_name(name: &str) -> bool {
@@ -331,7 +389,7 @@ impl Config {
                 "no profile is defined; add one, e.g. \"production\": { \"method\": \"sso\" }",
             ));
         }
-        let mut profiles = BTreeMap::new();
+        let mut profiles = Profiles::default();
         for (name, p) in raw.profiles {
             let at = |f: &str| format!("profiles.{name}.{f}");
             if !valid_profile_name(&name) {
@@ -408,14 +466,11 @@ impl Config {
                     ))
                 }
             };
-            profiles.insert(
-                name.clone(),
-                Profile {
-                    name,
-                    method,
-                    fallback: p_fallback,
-                },
-            );
+            profiles.insert(Profile {
+                name,
+                method,
+                fallback: p_fallback,
+            });
         }
         let default_profile = match raw.default_profile {
             Some(d) if profiles.contains_key(&d) => d,
@@ -467,7 +522,7 @@ impl Config {
 
 impl Profile {
     /// The origins this profile may send the browser to.
-    pub fn origins(&self) -> Vec<url::Origin> {
+    pub fn origins(&self) -> Vec<Origin> {
         let mut out = Vec::new();
         match &self.method {
             Method::Sso { itsm, .. } => out.push(itsm.origin()),

@@ -14,8 +14,6 @@
 //! page, then verified and read here into a value that implements [`Directory`], so
 //! the decision logic in [`crate::outcome`] never sees where the answer came from.
 
-use std::collections::BTreeMap;
-
 use crate::config::{no_unknown_fields, ConfigError};
 use crate::contact::{printable, Contact};
 use crate::endpoint::EndpointSettings;
@@ -301,18 +299,26 @@ impl Directory for PassThrough {
 /// page asks, then looks the contacts up here. A contact it has no answer for is
 /// unknown.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Answers(BTreeMap<Contact, Lookup>);
+pub struct Answers(Vec<(Contact, Lookup)>);
 
 impl Answers {
-    /// Records what the source said of `contact`.
+    /// Records what the source said of `contact`, replacing an earlier answer. (A list,
+    /// not a map: a conversation has a few dozen contacts at most, and each map type
+    /// costs the page's module kilobytes of code.)
     pub fn insert(&mut self, contact: Contact, lookup: Lookup) {
-        self.0.insert(contact, lookup);
+        match self.0.iter_mut().find(|(c, _)| *c == contact) {
+            Some((_, known)) => *known = lookup,
+            None => self.0.push((contact, lookup)),
+        }
     }
 }
 
 impl Directory for Answers {
     fn lookup(&self, contact: &Contact) -> Lookup {
-        self.0.get(contact).cloned().unwrap_or(Lookup::Unknown)
+        self.0
+            .iter()
+            .find(|(c, _)| c == contact)
+            .map_or(Lookup::Unknown, |(_, l)| l.clone())
     }
 }
 

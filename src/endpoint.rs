@@ -18,12 +18,12 @@
 use std::fmt;
 
 use percent_encoding::utf8_percent_encode;
-use url::Url;
 
 use crate::config::{check_placeholder_in_query, http_url, ConfigError, QUERY_VALUE};
 use crate::contact::{printable, Contact};
 use crate::directory::Person;
 use crate::json::{FieldError, Fields};
+use crate::weburl::{Origin, Url};
 
 /// The placeholder the endpoint URL carries for the contact.
 pub const CONTACT_PLACEHOLDER: &str = "{contact}";
@@ -60,7 +60,7 @@ impl Credentials {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndpointSettings {
     template: String,
-    origin: url::Origin,
+    origin: Origin,
     /// What the browser sends along.
     pub credentials: Credentials,
 }
@@ -101,7 +101,7 @@ impl EndpointSettings {
     }
 
     /// The endpoint's origin (for `connect-src`).
-    pub fn origin(&self) -> &url::Origin {
+    pub fn origin(&self) -> &Origin {
         &self.origin
     }
 

@@ -8,7 +8,8 @@
 //! - core (plain Rust, tested natively): [`contact`] reads what Lync sends, [`query`]
 //!   the page's own URL, [`config`] validates `config.json`, [`directory`] maps contacts
 //!   to user ids, [`outcome`] decides between one quick call, a chooser and a fallback,
-//!   and [`target`] builds the URLs;
+//!   and [`target`] builds the URLs, all of them parsed by [`weburl`] (the `url` crate
+//!   natively, the browser's own `URL` in the page);
 //! - `web` (wasm32 only): reads `location`, fetches, renders and navigates;
 //! - [`graph`] (Entra ID through Microsoft Graph, signed in with PKCE) and [`endpoint`]
 //!   (a lookup service of the company's own) build the requests and read the answers
@@ -34,6 +35,7 @@ pub mod query;
 pub mod report;
 pub mod signed;
 pub mod target;
+pub mod weburl;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod adexport;
@@ -42,6 +44,12 @@ pub mod registry;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod web;
+
+/// The page's allocator: Talc, smaller and faster in WebAssembly than the default
+/// dlmalloc (the page is single-threaded: no `atomics`).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use config::{Config, ConfigError, Method, Profile};
 pub use contact::{Contact, ContactError, PhoneNumber, SipAddress};

@@ -19,8 +19,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use base64ct::{Base64, Encoding as _};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 use crate::contact::printable;
@@ -106,7 +105,7 @@ impl PublicKey {
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&STANDARD.encode(self.0.as_bytes()))
+        f.write_str(&Base64::encode_string(self.0.as_bytes()))
     }
 }
 
@@ -161,7 +160,7 @@ impl FromStr for PublicKey {
 
     /// Parses the standard base64 of a 32-byte Ed25519 public key.
     fn from_str(s: &str) -> Result<PublicKey, KeyError> {
-        let bytes = STANDARD.decode(s).map_err(|_| KeyError::NotBase64)?;
+        let bytes = Base64::decode_vec(s).map_err(|_| KeyError::NotBase64)?;
         PublicKey::from_bytes(&bytes)
     }
 }
@@ -333,18 +332,16 @@ pub fn open<'a>(
     if magic != MAGIC {
         return Err(not_signed());
     }
-    let key_bytes = STANDARD
-        .decode(key)
-        .map_err(|_| malformed("the public key is not base64"))?;
+    let key_bytes =
+        Base64::decode_vec(key).map_err(|_| malformed("the public key is not base64"))?;
     let Some(trusted) = keys.find(&key_bytes) else {
         return Err(SignedError::UntrustedKey {
             context,
             key: printable(key),
         });
     };
-    let signature = STANDARD
-        .decode(signature)
-        .map_err(|_| malformed("the signature is not base64"))?;
+    let signature =
+        Base64::decode_vec(signature).map_err(|_| malformed("the signature is not base64"))?;
     let signature = Signature::from_slice(&signature)
         .map_err(|_| malformed("the signature is not 64 bytes long"))?;
     let verify = |c: Context| {
@@ -380,7 +377,7 @@ pub fn sign(payload: &[u8], context: Context, key: &SigningKey) -> Vec<u8> {
     let header = format!(
         "{MAGIC} {} {}\n",
         PublicKey::of(key),
-        STANDARD.encode(signature.to_bytes())
+        Base64::encode_string(&signature.to_bytes())
     );
     let mut out = Vec::with_capacity(header.len() + payload.len());
     out.extend_from_slice(header.as_bytes());
@@ -569,7 +566,7 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert_eq!(
-            STANDARD.encode(identity).parse::<PublicKey>(),
+            Base64::encode_string(&identity).parse::<PublicKey>(),
             Err(KeyError::Weak)
         );
         // About half of all y coordinates are not on the curve.
@@ -582,7 +579,7 @@ mod tests {
             .find(|b| VerifyingKey::from_bytes(b).is_err())
             .unwrap();
         assert_eq!(
-            STANDARD.encode(off).parse::<PublicKey>(),
+            Base64::encode_string(&off).parse::<PublicKey>(),
             Err(KeyError::NotAPoint)
         );
         assert!(TrustedKeys::new(vec![]).is_none());

@@ -9,11 +9,11 @@
 
 use std::fmt;
 
-use url::form_urlencoded::byte_serialize;
-use url::Url;
+use form_urlencoded::byte_serialize;
 
 use crate::config::{ConfigError, Method, Profile, USERID_PLACEHOLDER};
 use crate::contact::printable;
+use crate::weburl::Url;
 
 /// The query parameter of an auto connection link that carries the user id.
 const FIELD6: &str = "field6";
@@ -144,12 +144,10 @@ impl Profile {
                     } else {
                         "sso_samlindexlync.php"
                     };
-                    let mut url = join(itsm, page);
-                    url.set_query(Some(&format!(
+                    join(itsm, page).with_query(Some(&format!(
                         "do_quickcall=1&url_requestor={}",
                         encode(user_id)
-                    )));
-                    url
+                    )))
                 }
                 Method::AutoConnect { link, .. } => {
                     // Only field6 changes; every other field is kept byte for byte.
@@ -166,9 +164,7 @@ impl Profile {
                         })
                         .collect::<Vec<_>>()
                         .join("&");
-                    let mut url = link.clone();
-                    url.set_query(Some(&query));
-                    url
+                    link.with_query(Some(&query))
                 }
                 Method::Template { template } => {
                     let text = template.replace(USERID_PLACEHOLDER, &encode(user_id));

@@ -27,10 +27,9 @@ pub mod users;
 
 use std::fmt;
 
-use url::Url;
-
 use crate::config::{base_url, ConfigError};
 use crate::contact::printable;
+use crate::weburl::Url;
 
 /// The identity platform when `authority` is not given.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
@@ -118,6 +117,58 @@ pub struct GraphSettings {
     pub authority: Url,
     /// Microsoft Graph, ending with `/`.
     pub graph_url: Url,
+    /// The URLs below those two, built once.
+    endpoints: Endpoints,
+}
+
+/// The URLs the sign-in and the lookups start from (their queries are added).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Endpoints {
+    /// `{authority}/{tenant}/oauth2/v2.0/authorize`.
+    authorize: Url,
+    /// `{authority}/{tenant}/oauth2/v2.0/token`.
+    token: Url,
+    /// `{authority}/{tenant}/v2.0/adminconsent`.
+    admin_consent: Url,
+    /// `{graph_url}/v1.0/users`.
+    users: Url,
+}
+
+impl Endpoints {
+    fn new(authority: &Url, graph_url: &Url, tenant: &str) -> Result<Endpoints, ConfigError> {
+        // `base` ends with '/'; `tenant` is a GUID or a domain name.
+        let below = |field: &str, base: &Url, path: &str| {
+            base.with_path(&format!("{}{path}", base.path()))
+                .map_err(|e| {
+                    ConfigError::field(
+                        field,
+                        format!(
+                            "'{}' is not an absolute URL ({e})",
+                            printable(base.as_str())
+                        ),
+                    )
+                })
+        };
+        let authority_field = "directory.authority";
+        Ok(Endpoints {
+            authorize: below(
+                authority_field,
+                authority,
+                &format!("{tenant}/oauth2/v2.0/authorize"),
+            )?,
+            token: below(
+                authority_field,
+                authority,
+                &format!("{tenant}/oauth2/v2.0/token"),
+            )?,
+            admin_consent: below(
+                authority_field,
+                authority,
+                &format!("{tenant}/v2.0/adminconsent"),
+            )?,
+            users: below("directory.graph_url", graph_url, "v1.0/users")?,
+        })
+    }
 }
 
 /// The `directory` fields of a graph source, as read from `config.json`.
@@ -268,19 +319,22 @@ impl GraphSettings {
                 out
             }
         };
+        let authority = service_url(
+            "directory.authority",
+            raw.authority.unwrap_or(DEFAULT_AUTHORITY),
+        )?;
+        let graph_url = service_url(
+            "directory.graph_url",
+            raw.graph_url.unwrap_or(DEFAULT_GRAPH_URL),
+        )?;
         Ok(GraphSettings {
+            endpoints: Endpoints::new(&authority, &graph_url, &lower)?,
             tenant: lower,
             client_id: client_id.to_ascii_lowercase(),
             userid_attribute,
             match_on,
-            authority: service_url(
-                "directory.authority",
-                raw.authority.unwrap_or(DEFAULT_AUTHORITY),
-            )?,
-            graph_url: service_url(
-                "directory.graph_url",
-                raw.graph_url.unwrap_or(DEFAULT_GRAPH_URL),
-            )?,
+            authority,
+            graph_url,
         })
     }
 
@@ -291,14 +345,6 @@ impl GraphSettings {
             "{}/User.Read.All",
             self.graph_url.as_str().trim_end_matches('/')
         )
-    }
-
-    /// `{authority}/{tenant}/oauth2/v2.0/{endpoint}`.
-    fn endpoint(&self, endpoint: &str) -> Url {
-        let mut url = self.authority.clone();
-        let path = format!("{}{}/oauth2/v2.0/{endpoint}", url.path(), self.tenant);
-        url.set_path(&path);
-        url
     }
 
     /// A one-line description for the dry run (no token, ever).
@@ -353,7 +399,7 @@ pub(crate) mod tests {
         assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.com/");
         assert_eq!(s.scope(), "https://graph.microsoft.com/User.Read.All");
         assert_eq!(
-            s.endpoint("token").as_str(),
+            s.endpoints.token.as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
     }

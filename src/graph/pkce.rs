@@ -8,8 +8,7 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use base64ct::{Base64UrlUnpadded, Encoding as _};
 use sha2::{Digest, Sha256};
 
 /// A PKCE code verifier.
@@ -38,7 +37,7 @@ impl Pkce {
     /// cryptographic source).
     pub fn from_random(bytes: [u8; 32]) -> Pkce {
         Pkce {
-            verifier: URL_SAFE_NO_PAD.encode(bytes),
+            verifier: Base64UrlUnpadded::encode_string(&bytes),
         }
     }
 
@@ -56,13 +55,13 @@ impl Pkce {
 
     /// The `S256` challenge, for the authorization request.
     pub fn challenge(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.verifier.as_bytes()))
+        Base64UrlUnpadded::encode_string(&Sha256::digest(self.verifier.as_bytes()))
     }
 }
 
 /// A fresh `state` value from 32 random bytes: base64url, 43 characters.
 pub fn new_state(bytes: [u8; 32]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    Base64UrlUnpadded::encode_string(&bytes)
 }
 
 #[cfg(test)]

@@ -21,13 +21,11 @@
 
 use std::fmt;
 
-use url::form_urlencoded;
-use url::Url;
-
 use super::pkce::Pkce;
 use super::GraphSettings;
 use crate::contact::printable;
 use crate::json::{Fields, Json};
+use crate::weburl::Url;
 
 /// How long a sign-in may take, from leaving the page to coming back, in seconds (the
 /// identity platform's codes live about 10 minutes).
@@ -37,10 +35,12 @@ pub const TOKEN_MARGIN: u64 = 60;
 
 /// The page's OAuth redirect URI: its own URL without query or fragment.
 pub fn redirect_uri(page_url: &str) -> Option<Url> {
-    let mut url = Url::parse(page_url).ok()?;
-    url.set_query(None);
-    url.set_fragment(None);
-    Some(url)
+    Some(
+        Url::parse(page_url)
+            .ok()?
+            .with_query(None)
+            .with_fragment(None),
+    )
 }
 
 /// The authorization request (`GET {authority}/{tenant}/oauth2/v2.0/authorize`).
@@ -52,35 +52,32 @@ pub fn authorize_url(
     pkce: &Pkce,
     login_hint: Option<&str>,
 ) -> Url {
-    let mut url = settings.endpoint("authorize");
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("client_id", &settings.client_id)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", redirect_uri.as_str())
-            .append_pair("response_mode", "query")
-            .append_pair("scope", &settings.scope())
-            .append_pair("state", state)
-            .append_pair("code_challenge", &pkce.challenge())
-            .append_pair("code_challenge_method", "S256");
-        if let Some(hint) = login_hint {
-            q.append_pair("login_hint", hint);
-        }
-    }
-    url
+    let (scope, challenge) = (settings.scope(), pkce.challenge());
+    let pairs = [
+        ("client_id", settings.client_id.as_str()),
+        ("response_type", "code"),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("response_mode", "query"),
+        ("scope", &scope),
+        ("state", state),
+        ("code_challenge", &challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let hint = login_hint.map(|hint| ("login_hint", hint));
+    settings
+        .endpoints
+        .authorize
+        .with_appended_query_pairs(pairs.into_iter().chain(hint))
 }
 
 /// The administrator consent URL for this app
 /// (`{authority}/{tenant}/v2.0/adminconsent`), shown when consent is missing.
 pub fn admin_consent_url(settings: &GraphSettings, redirect_uri: &Url) -> Url {
-    let mut url = settings.authority.clone();
-    let path = format!("{}{}/v2.0/adminconsent", url.path(), settings.tenant);
-    url.set_path(&path);
-    url.query_pairs_mut()
-        .append_pair("client_id", &settings.client_id)
-        .append_pair("scope", &settings.scope())
-        .append_pair("redirect_uri", redirect_uri.as_str());
-    url
+    settings.endpoints.admin_consent.with_appended_query_pairs([
+        ("client_id", settings.client_id.as_str()),
+        ("scope", &settings.scope()),
+        ("redirect_uri", redirect_uri.as_str()),
+    ])
 }
 
 /// The token request: where to `POST`, and the form-encoded body (a public client: no
@@ -99,7 +96,7 @@ pub fn token_request(
         .append_pair("redirect_uri", redirect_uri.as_str())
         .append_pair("code_verifier", pkce.verifier())
         .finish();
-    (settings.endpoint("token"), body)
+    (settings.endpoints.token.clone(), body)
 }
 
 /// What the page keeps in session storage while the technician signs in.

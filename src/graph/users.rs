@@ -17,13 +17,13 @@
 use std::fmt;
 
 use percent_encoding::utf8_percent_encode;
-use url::Url;
 
 use super::{GraphSettings, MatchProperty, UserIdAttribute};
 use crate::config::QUERY_VALUE;
 use crate::contact::{printable, Contact};
 use crate::directory::{Lookup, Person};
 use crate::json::{FieldError, Fields};
+use crate::weburl::Url;
 
 /// At most this many people are read from one answer (the chooser shows 20).
 pub const MAX_USERS: usize = 20;
@@ -69,9 +69,6 @@ pub fn filter(property: MatchProperty, address: &str) -> String {
 
 impl GraphSettings {
     fn users_url(&self, filter: &str, advanced: bool) -> Url {
-        let mut url = self.graph_url.clone();
-        let path = format!("{}v1.0/users", url.path());
-        url.set_path(&path);
         let mut query = format!(
             "$filter={}&$select=id,displayName,{}",
             utf8_percent_encode(filter, QUERY_VALUE),
@@ -80,8 +77,7 @@ impl GraphSettings {
         if advanced {
             query.push_str("&$count=true");
         }
-        url.set_query(Some(&query));
-        url
+        self.endpoints.users.with_query(Some(&query))
     }
 
     /// The requests that look `contact` up, in order of preference.

@@ -57,11 +57,9 @@ pub use build::{
     PublishedDirectory,
 };
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine as _;
+use base64ct::{Base64, Base64UrlUnpadded, Encoding as _};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use sha2::{Digest, Sha256};
@@ -413,8 +411,7 @@ impl VerifiedManifest {
                 printable(&raw.export_id)
             )));
         }
-        let salt: [u8; 32] = STANDARD
-            .decode(&raw.salt)
+        let salt: [u8; 32] = Base64::decode_vec(&raw.salt)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| unreadable("the salt is not 32 bytes of base64".into()))?;
@@ -576,7 +573,9 @@ impl VerifiedManifest {
                 found: format!("{}/{index:04x}", printable(export_id)),
             });
         }
-        let mut entries = BTreeMap::new();
+        // A list, not a map: a shard holds a few hundred entries and the page looks up a
+        // handful, and each map type costs the module kilobytes of code.
+        let mut entries: Vec<([u8; 16], Vec<u8>)> = Vec::with_capacity(raw_entries.len());
         for (n, entry) in raw_entries.iter().enumerate() {
             let (id, ciphertext) = match entry.as_array() {
                 Some([Json::String(id), Json::String(c)]) => (id, c),
@@ -586,20 +585,19 @@ impl VerifiedManifest {
                     )))
                 }
             };
-            let id: [u8; 16] = URL_SAFE_NO_PAD
-                .decode(id)
+            let id: [u8; 16] = Base64UrlUnpadded::decode_vec(id)
                 .ok()
                 .and_then(|v| v.try_into().ok())
                 .ok_or_else(|| unreadable(format!("entry {n} has a malformed lookup id")))?;
             if Locator::from_id(id).shard(self.shard_bits) != shard.index {
                 return Err(unreadable(format!("entry {n} belongs to another shard")));
             }
-            let ciphertext = STANDARD
-                .decode(ciphertext)
+            let ciphertext = Base64::decode_vec(ciphertext)
                 .map_err(|_| unreadable(format!("entry {n} is not base64")))?;
-            if entries.insert(id, ciphertext).is_some() {
+            if entries.iter().any(|(known, _)| *known == id) {
                 return Err(unreadable(format!("entry {n} repeats a lookup id")));
             }
+            entries.push((id, ciphertext));
         }
         Ok(VerifiedShard {
             file: file.into(),
@@ -643,7 +641,7 @@ pub struct VerifiedShard {
     salt: [u8; 32],
     shard_bits: u8,
     attributes: Vec<String>,
-    entries: BTreeMap<[u8; 16], Vec<u8>>,
+    entries: Vec<([u8; 16], Vec<u8>)>,
 }
 
 impl VerifiedShard {
@@ -672,7 +670,7 @@ impl VerifiedShard {
                 file: format!("{}/{:04x}.json", self.export_id, loc.shard(self.shard_bits)),
             });
         }
-        let Some(ciphertext) = self.entries.get(&loc.id) else {
+        let Some((_, ciphertext)) = self.entries.iter().find(|(id, _)| *id == loc.id) else {
             return Ok(Lookup::Unknown);
         };
         let corrupt = |problem: &str| DirectoryError::Corrupt {

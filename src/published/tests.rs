@@ -601,7 +601,7 @@ fn validly_signed_but_unusable_manifests() {
         let mut v = serde_json::json!({
             "format": FORMAT, "export_id": "0123456789abcdef0123456789abcdef",
             "created": NOW, "expires": NOW + DAY,
-            "salt": STANDARD.encode([7u8; 32]), "shard_bits": 3, "users": 1, "keys": 1,
+            "salt": Base64::encode_string(&[7u8; 32]), "shard_bits": 3, "users": 1, "keys": 1,
             "attributes": ["mail"]
         });
         f(&mut v);
@@ -676,14 +676,14 @@ fn validly_signed_but_damaged_shards_and_entries() {
     let r = m.shard_for(&jdoe);
     let id = {
         let material = lookup_key(&jdoe);
-        URL_SAFE_NO_PAD.encode(Locator::of(&m.salt, &material).id)
+        Base64UrlUnpadded::encode_string(&Locator::of(&m.salt, &material).id)
     };
     let export = m.export_id().to_string();
     let payload = |entries: &str| {
         format!("{{\"export_id\":\"{export}\",\"index\":0,\"entries\":[{entries}]}}")
     };
     // Ciphertext that does not decrypt: tampering by someone holding the key, or damage.
-    let garbage = STANDARD.encode([0u8; 40]);
+    let garbage = Base64::encode_string(&[0u8; 40]);
     let shard = m
         .open_shard(
             &r,
@@ -720,7 +720,7 @@ fn validly_signed_but_damaged_shards_and_entries() {
         let ciphertext = entry_cipher(&m.salt, &lookup_key(&jdoe))
             .encrypt(Nonce::from_slice(&NONCE), plain.as_bytes())
             .unwrap();
-        let entry = format!("[\"{id}\",\"{}\"]", STANDARD.encode(ciphertext));
+        let entry = format!("[\"{id}\",\"{}\"]", Base64::encode_string(&ciphertext));
         let shard = m
             .open_shard(&r, &shard_with(&payload(&entry), &k), &keys)
             .unwrap();

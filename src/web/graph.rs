@@ -13,6 +13,7 @@ use crate::graph::signin::{
 };
 use crate::graph::users::{pick, read_users, retry_wait_ms, GraphError, UserQuery};
 use crate::graph::GraphSettings;
+use crate::weburl::Url;
 
 /// The session storage key of the pending sign-in.
 const PENDING_KEY: &str = "lync-quickcall.sign-in";
@@ -77,7 +78,7 @@ pub fn accept(
     }
 }
 
-fn redirect(page_url: &str) -> Result<url::Url, SignInError> {
+fn redirect(page_url: &str) -> Result<Url, SignInError> {
     crate::graph::signin::redirect_uri(page_url).ok_or_else(|| SignInError::BadAnswer {
         detail: format!("the page's own address {page_url} is not a URL"),
     })

@@ -6,21 +6,25 @@
 //! 2. `wasm-bindgen --target web --no-typescript --remove-name-section` into
 //!    `target/wasm-bindgen/` (the name section, only read by debuggers, is a third of
 //!    the module);
-//! 3. `wasm-opt -Oz` on the module, with the features rustc emits enabled (Debian's
-//!    binaryen 108 rejects them otherwise). Without `wasm-opt`, when it fails, or when
-//!    its output does not export the same things (see [`crate::wasm`]): a warning, and
-//!    the unoptimised module;
-//! 4. the files of `www/`, with content-hashed names for everything the page loads
-//!    except `index.html` and `config.json`, which keep their names (Lync links point at
-//!    the first, administrators edit the second). Each reference is rewritten bottom-up,
-//!    module, glue, `main.js`, then `index.html`, so that every hash covers the final
-//!    bytes of its file, references included: a hashed file can be cached forever.
+//! 3. `wasm-opt` ([`WASM_OPT_PASSES`]) on the module, binaryen 132 from npm (see
+//!    [`crate::tools`]), with the features rustc emits enabled. Without `wasm-opt`, when
+//!    it fails, or when its output does not export the same things (see
+//!    [`crate::wasm`]; Debian's binaryen 108 rewires a table export): a warning, and the
+//!    unoptimised module;
+//! 4. esbuild ([`crate::tools::esbuild`]) bundles `www/main.js` with the glue into one
+//!    minified module script (one file and one module to link instead of two), and
+//!    minifies `boot.js` (kept ES5) and `style.css`;
+//! 5. the files of `www/` and those, with content-hashed names for everything the page
+//!    loads except `index.html` and `config.json`, which keep their names (Lync links
+//!    point at the first, administrators edit the second). Each reference is rewritten
+//!    bottom-up, module, `main.js`, then `index.html`, so that every hash covers the
+//!    final bytes of its file, references included: a hashed file can be cached forever.
 //!
 //! ```text
 //! dist/
 //!   index.html  config.json  web.config  .htaccess (Apache)
-//!   boot-<hash>.js  main-<hash>.js  style-<hash>.css
-//!   lync_quickcall-<hash>.js  lync_quickcall_bg-<hash>.wasm
+//!   boot-<hash>.js  main-<hash>.js (with the glue)  style-<hash>.css
+//!   lync_quickcall_bg-<hash>.wasm
 //!   directory/            (copied from www/directory/ when present)
 //! ```
 
@@ -37,6 +41,12 @@ use crate::wasm;
 
 /// The page crate's library name, as wasm-bindgen names its output.
 const LIB: &str = "lync_quickcall";
+
+/// How `wasm-opt` optimises: `-O2` without the pass that inlines after optimising.
+/// Measured on this module (gzip -9, binaryen 132): `-Oz` alone makes it 0.1 KB
+/// *bigger* (inlining makes fewer, larger functions that compress worse), `-Oz
+/// --skip-pass=inlining-optimizing` 3.1 KB smaller, this 3.9 KB smaller.
+pub const WASM_OPT_PASSES: [&str; 2] = ["-O2", "--skip-pass=inlining-optimizing"];
 
 /// The features rustc enables by default for wasm32 that `wasm-opt` must accept.
 const WASM_OPT_FEATURES: [&str; 6] = [
@@ -77,11 +87,23 @@ pub struct DistFile {
     pub loaded_by_page: bool,
 }
 
+/// What the build hands to [`write`]: the page's scripts, style sheet and module.
+pub struct Built {
+    /// `main.js` bundled with wasm-bindgen's glue, minified.
+    pub main: String,
+    /// `boot.js`, minified.
+    pub boot: String,
+    /// `style.css`, minified.
+    pub style: String,
+    /// The module.
+    pub wasm: Vec<u8>,
+}
+
 /// Installs what is missing, builds, and writes the distribution into `out`.
 pub fn run(out: &Path) -> Result<Dist> {
     tools::for_dist()?;
-    let (glue, wasm) = build()?;
-    let dist = write(out, &project_root().join("www"), &glue, &wasm)?;
+    let built = build()?;
+    let dist = write(out, &project_root().join("www"), &built)?;
     println!("dist: {}", dist.dir.display());
     for f in &dist.files {
         println!("  {:<40} {:>9} bytes", f.name, f.size);
@@ -89,8 +111,9 @@ pub fn run(out: &Path) -> Result<Dist> {
     Ok(dist)
 }
 
-/// Builds the module and its glue; returns the glue text and the module bytes.
-fn build() -> Result<(String, Vec<u8>)> {
+/// Builds the module and its glue, bundles the glue into `main.js` and minifies the
+/// scripts and the style sheet (esbuild).
+fn build() -> Result<Built> {
     cmd::run(cmd::cargo().args([
         "build",
         "--release",
@@ -122,24 +145,51 @@ fn build() -> Result<(String, Vec<u8>)> {
     )?;
     let bg = out.join(format!("{LIB}_bg.wasm"));
     optimise(&bg);
-    let glue_path = out.join(format!("{LIB}.js"));
-    let glue = fs::read_to_string(&glue_path)
-        .with_context(|| format!("cannot read {}", glue_path.display()))?;
-    let bytes = fs::read(&bg).with_context(|| format!("cannot read {}", bg.display()))?;
-    Ok((glue, bytes))
+    let wasm = fs::read(&bg).with_context(|| format!("cannot read {}", bg.display()))?;
+    // main.js imports './lync_quickcall.js': bundle it where the glue is.
+    let www = project_root().join("www");
+    fs::copy(www.join("main.js"), out.join("main.js"))
+        .with_context(|| format!("cannot copy www/main.js to {}", out.display()))?;
+    let main = esbuild(
+        &out.join("main.js"),
+        &["--bundle", "--format=esm", "--target=es2020"],
+    )?;
+    let boot = esbuild(&www.join("boot.js"), &["--target=es5"])?;
+    let style = esbuild(&www.join("style.css"), &[])?;
+    Ok(Built {
+        main,
+        boot,
+        style,
+        wasm,
+    })
 }
 
-/// Runs `wasm-opt -Oz` on `wasm` in place; when it is missing, fails, or hands back a
+/// How esbuild is run: minify, no comments kept, output on stdout.
+const ESBUILD_ARGS: [&str; 3] = ["--minify", "--legal-comments=none", "--log-level=warning"];
+
+/// Runs esbuild on `input` with [`ESBUILD_ARGS`] and `args`; returns what it writes.
+fn esbuild(input: &Path, args: &[&str]) -> Result<String> {
+    let bin = tools::esbuild()?;
+    cmd::output(Command::new(&bin).arg(input).args(ESBUILD_ARGS).args(args))
+        .with_context(|| format!("esbuild failed on {}", input.display()))
+}
+
+/// Runs `wasm-opt` on `wasm` in place; when it is missing, fails, or hands back a
 /// module whose exports differ (see [`crate::wasm`]), warns and keeps the file.
 fn optimise(wasm: &Path) {
-    if cmd::which("wasm-opt").is_none() {
-        eprintln!("warning: wasm-opt not found; keeping the unoptimised module");
+    let script = tools::wasm_opt_script();
+    if !script.is_file() {
+        eprintln!(
+            "warning: wasm-opt not found ({}); keeping the unoptimised module",
+            script.display()
+        );
         return;
     }
     let optimised = wasm.with_extension("opt.wasm");
     let result = cmd::run(
-        Command::new("wasm-opt")
-            .arg("-Oz")
+        Command::new("node")
+            .arg(&script)
+            .args(WASM_OPT_PASSES)
             .args(WASM_OPT_FEATURES)
             .arg(wasm)
             .arg("-o")
@@ -161,8 +211,9 @@ fn optimise(wasm: &Path) {
                 )
                 .collect();
             bail!(
-                "wasm-opt changed the module's exports ({}): binaryen 108 mis-maps table exports when a module has two tables",
-                changed.join(", ")
+                "wasm-opt changed the module's exports ({}): binaryen 108 mis-maps table exports when a module has two tables (binaryen {} does not)",
+                changed.join(", "),
+                tools::BINARYEN_VERSION
             );
         }
         fs::rename(&optimised, wasm)?;
@@ -245,8 +296,9 @@ fn clear(out: &Path) -> Result<()> {
     fs::remove_dir_all(out).with_context(|| format!("cannot remove {}", out.display()))
 }
 
-/// Writes the distribution into `out` from the `www` directory, the glue and the module.
-fn write(out: &Path, www: &Path, glue: &str, wasm: &[u8]) -> Result<Dist> {
+/// Writes the distribution into `out` from the `www` directory (index.html, config.json,
+/// web.config, .htaccess) and what the build made.
+fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
     clear(out)?;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let read = |name: &str| {
@@ -265,29 +317,23 @@ fn write(out: &Path, www: &Path, glue: &str, wasm: &[u8]) -> Result<Dist> {
         Ok(())
     };
 
+    let wasm = built.wasm.as_slice();
     let wasm_name = hashed_name(&format!("{LIB}_bg.wasm"), wasm);
-    // The glue names the module only as a default for `init()`; main.js passes its own.
-    let (glue, _) = replace_reference(glue, &format!("{LIB}_bg.wasm"), &wasm_name);
-    let glue_name = hashed_name(&format!("{LIB}.js"), glue.as_bytes());
+    // main.js names the module (and the glue, as a default for `init()`).
     let main = rewrite(
-        "www/main.js",
-        &read("main.js")?,
-        &[
-            (&format!("{LIB}.js"), &glue_name),
-            (&format!("{LIB}_bg.wasm"), &wasm_name),
-        ],
+        "main.js (bundled)",
+        &built.main,
+        &[(&format!("{LIB}_bg.wasm"), &wasm_name)],
     )?;
     let main_name = hashed_name("main.js", main.as_bytes());
-    let boot = read("boot.js")?;
+    let (boot, style) = (&built.boot, &built.style);
     let boot_name = hashed_name("boot.js", boot.as_bytes());
-    let style = read("style.css")?;
     let style_name = hashed_name("style.css", style.as_bytes());
     let index = rewrite(
         "www/index.html",
         &read("index.html")?,
         &[
             ("style.css", &style_name),
-            (&format!("{LIB}.js"), &glue_name),
             ("boot.js", &boot_name),
             ("main.js", &main_name),
         ],
@@ -299,7 +345,6 @@ fn write(out: &Path, www: &Path, glue: &str, wasm: &[u8]) -> Result<Dist> {
     put(&style_name, style.as_bytes(), true)?;
     put(&boot_name, boot.as_bytes(), true)?;
     put(&main_name, main.as_bytes(), true)?;
-    put(&glue_name, glue.as_bytes(), true)?;
     put(&wasm_name, wasm, true)?;
     put("config.json", read("config.json")?.as_bytes(), true)?;
     put("web.config", read("web.config")?.as_bytes(), false)?;
@@ -401,7 +446,7 @@ mod tests {
     /// Every `src="..."`, `href="..."` and `'./...'` reference in `text`.
     fn references(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for open in ["src=\"", "href=\"", "'./"] {
+        for open in ["src=\"", "href=\"", "'./", "\"./"] {
             for (at, _) in text.match_indices(open) {
                 let rest = &text[at + open.len()..];
                 let end = rest.find(['"', '\'']).unwrap();
@@ -411,6 +456,18 @@ mod tests {
         out
     }
 
+    /// What [`build`] hands over, without building: `www`'s own files and a bundle
+    /// that names the module as the real one does.
+    fn fake_build() -> Built {
+        let www = project_root().join("www");
+        Built {
+            main: "x=new URL(\"./lync_quickcall_bg.wasm\",import.meta.url);".into(),
+            boot: fs::read_to_string(www.join("boot.js")).unwrap(),
+            style: fs::read_to_string(www.join("style.css")).unwrap(),
+            wasm: b"\0asm".to_vec(),
+        }
+    }
+
     #[test]
     fn an_upgrade_never_mixes_old_and_new_files() {
         // Dropping a new dist over an old one: index.html is revalidated, and every file
@@ -418,8 +475,7 @@ mod tests {
         // so an old script can never be served with a new module or the other way round.
         let tmp = cmd::TempDir::new("dist-upgrade").unwrap();
         let out = tmp.path().join("dist");
-        let glue = "x = new URL('lync_quickcall_bg.wasm', import.meta.url);";
-        write(&out, &project_root().join("www"), glue, b"\0asm").unwrap();
+        write(&out, &project_root().join("www"), &fake_build()).unwrap();
         let mut checked = 0;
         for page in ["index.html", "main"] {
             let name = fs::read_dir(&out)
@@ -434,6 +490,10 @@ mod tests {
                     out.join(file).is_file(),
                     "{name} references {r}, not deployed"
                 );
+                if file == "config.json" {
+                    // Preloaded, and revalidated on every load like index.html.
+                    continue;
+                }
                 assert!(
                     is_hashed(file),
                     "{name} references {r}, which has no content hash"
@@ -441,7 +501,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked >= 6, "only {checked} references found");
+        assert!(checked >= 5, "only {checked} references found");
     }
 
     fn is_hashed(name: &str) -> bool {
@@ -555,13 +615,7 @@ mod tests {
     fn writes_a_consistent_dist() {
         let tmp = cmd::TempDir::new("dist-test").unwrap();
         let out = tmp.path().join("dist");
-        let dist = write(
-            &out,
-            &project_root().join("www"),
-            "x = new URL('lync_quickcall_bg.wasm', import.meta.url);",
-            b"\0asm",
-        )
-        .unwrap();
+        let dist = write(&out, &project_root().join("www"), &fake_build()).unwrap();
         let index = fs::read_to_string(out.join("index.html")).unwrap();
         for f in dist.files.iter().filter(|f| f.loaded_by_page) {
             let content = fs::read(out.join(&f.name)).unwrap();
@@ -573,31 +627,30 @@ mod tests {
                 assert_eq!(hashed_name(&format!("{stem}.{ext}"), &content), f.name);
             }
         }
-        let glue = &dist
+        let wasm = &dist
             .files
             .iter()
-            .find(|f| f.name.starts_with("lync_quickcall-"))
+            .find(|f| f.name.starts_with("lync_quickcall_bg-"))
             .unwrap()
             .name;
-        assert!(index.contains(glue), "{index}");
         let main = dist
             .files
             .iter()
             .find(|f| f.name.starts_with("main-"))
             .unwrap();
         assert!(index.contains(&main.name));
+        assert!(index.contains(wasm), "{index}");
         let main_js = fs::read_to_string(out.join(&main.name)).unwrap();
-        assert!(main_js.contains(glue));
+        assert!(main_js.contains(wasm));
         assert!(!main_js.contains("lync_quickcall_bg.wasm"));
         // A second run replaces the first; a foreign directory is not deleted.
-        write(&out, &project_root().join("www"), "", b"").unwrap();
+        write(&out, &project_root().join("www"), &fake_build()).unwrap();
         fs::create_dir_all(tmp.path().join("foreign")).unwrap();
         fs::write(tmp.path().join("foreign/keep.txt"), "x").unwrap();
         assert!(write(
             &tmp.path().join("foreign"),
             &project_root().join("www"),
-            "",
-            b""
+            &fake_build()
         )
         .is_err());
         assert!(tmp.path().join("foreign/keep.txt").exists());

@@ -532,8 +532,8 @@ fn cases() -> Vec<Case> {
             s.stayed(mark, "done")?;
             let thrown = s.browser.execute(
                 r#"return (async () => {
-                     const glue = document.querySelector('link[rel=modulepreload][href*=lync_quickcall]').href;
-                     const m = await import(glue);
+                     const main = document.querySelector('script[type=module]').src;
+                     const m = await import(main);
                      try { m.__panicForTest(); return 'returned'; }
                      catch (e) { return 'threw: ' + e; }
                    })();"#,

@@ -7,7 +7,8 @@
 //! cargo xtask demo [--port N]    serve the page and a mock ITSM, print links to click
 //! cargo xtask test               every test: native, wasm in Chromium, end-to-end
 //! cargo xtask e2e                only the end-to-end suite (after a dist build)
-//! cargo xtask bench              size and time-to-redirect budgets
+//! cargo xtask bench [--only S]   size and time-to-redirect budgets
+//! cargo xtask profile            where the time of one warm load goes (a trace)
 //! cargo xtask fuzz [--seconds N] every cargo-fuzz target for N seconds (default 60)
 //! cargo xtask release            the bundle: page, Windows and Linux tools, zip
 //! ```
@@ -50,7 +51,11 @@ commands:
   demo [--port N]    serve the page on 127.0.0.1:N (default 8080) with a mock ITSM
   test               run every test: cargo test, wasm tests in Chromium, end-to-end
   e2e                build dist into target/e2e-dist and run the end-to-end suite
-  bench              check the size and time-to-redirect budgets
+  bench [--only S]   check the size and time-to-redirect budgets; --only runs some
+                     sections: size, redirect, directory (comma-separated)
+  profile            trace one warm load of the page in Chromium (requests, main-
+                     thread tasks, WebAssembly compilation): a summary, and a trace
+                     file for the DevTools Performance panel or ui.perfetto.dev
   fuzz [--seconds N] run every cargo-fuzz target of fuzz/ for N seconds (default 60),
                      one after another; installs the pinned nightly and cargo-fuzz
   release            build target/release-bundle/lync-quickcall-<version>/ and its
@@ -66,7 +71,8 @@ enum Task {
     Demo { port: u16 },
     Test,
     E2e,
-    Bench,
+    Bench { only: Option<String> },
+    Profile,
     Fuzz { seconds: u64 },
     RegistryTest,
     Release,
@@ -108,6 +114,7 @@ fn parse(args: &[String]) -> Result<Task> {
         "dist" => &["out"],
         "demo" => &["port"],
         "fuzz" => &["seconds"],
+        "bench" => &["only"],
         _ => &[],
     };
     if let Some((name, _)) = options.iter().find(|(n, _)| !allowed.contains(&n.as_str())) {
@@ -134,7 +141,10 @@ fn parse(args: &[String]) -> Result<Task> {
         },
         "test" => Task::Test,
         "e2e" => Task::E2e,
-        "bench" => Task::Bench,
+        "bench" => Task::Bench {
+            only: option("only"),
+        },
+        "profile" => Task::Profile,
         "fuzz" => Task::Fuzz {
             seconds: match option("seconds") {
                 Some(s) => s
@@ -170,7 +180,8 @@ fn run(task: Task) -> Result<()> {
         Task::Demo { port } => demo::run(port),
         Task::Test => test::run_all(),
         Task::E2e => test::run_e2e(),
-        Task::Bench => bench::run(),
+        Task::Bench { only } => bench::run(only.as_deref()),
+        Task::Profile => bench::profile::run(),
         Task::Fuzz { seconds } => fuzz::run(seconds),
         Task::RegistryTest => registry_test::run(),
         Task::Release => release::run(),
@@ -223,7 +234,14 @@ mod tests {
             ("demo --port 9000", Task::Demo { port: 9000 }),
             ("test", Task::Test),
             ("e2e", Task::E2e),
-            ("bench", Task::Bench),
+            ("bench", Task::Bench { only: None }),
+            (
+                "bench --only size,redirect",
+                Task::Bench {
+                    only: Some("size,redirect".into()),
+                },
+            ),
+            ("profile", Task::Profile),
             ("fuzz", Task::Fuzz { seconds: 60 }),
             ("fuzz --seconds 5", Task::Fuzz { seconds: 5 }),
             ("registry-test", Task::RegistryTest),

@@ -324,7 +324,8 @@ pub enum Override {
     NotFound,
     /// This error status, with a short text body.
     Status(u16),
-    /// No answer for this long (at most 30 s), then 404: a server that hangs.
+    /// No answer for this long (at most 30 s), or until the override is replaced, then
+    /// 404: a server that hangs.
     Hang(Duration),
     /// The inner answer once, then the file (or the override before it) again.
     Once(Box<Override>),
@@ -587,7 +588,16 @@ fn lookup(state: &StaticState, route: &str) -> Option<Found> {
             Override::NotFound => None,
             Override::Status(status) => Some(Found::Status(status)),
             Override::Hang(d) => {
-                std::thread::sleep(d.min(MAX_HANG));
+                // Until the time is up or the case replaces the override: a browser may
+                // still hold this request (a `<link rel="preload">` outlives the page's
+                // own aborted fetch), and its HTTP cache makes the next request for the
+                // same URL wait for it.
+                let end = std::time::Instant::now() + d.min(MAX_HANG);
+                while std::time::Instant::now() < end
+                    && matches!(lock(&state.overrides).get(route), Some(Override::Hang(_)))
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
                 None
             }
             Override::Once(inner) => match *inner {

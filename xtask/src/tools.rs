@@ -4,9 +4,14 @@
 //! - the `wasm32-unknown-unknown` target (`rustup target add`);
 //! - `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
 //!   (the two must match; `cargo install` without `--locked`);
-//! - Debian packages: `chromium` and `chromium-driver` for the browser tests, `binaryen`
-//!   for `wasm-opt`, `libwin-hivex-perl` for `hivexregedit` (the registry round trip of
-//!   [`crate::registry_test`]) (`apt-get`, through `sudo` when not root).
+//! - Debian packages: `chromium` and `chromium-driver` for the browser tests, `nodejs`
+//!   and `npm` for `wasm-opt`, `libwin-hivex-perl` for `hivexregedit` (the registry round
+//!   trip of [`crate::registry_test`]) (`apt-get`, through `sudo` when not root);
+//! - esbuild, the npm package at [`ESBUILD_VERSION`], into `target/tools/esbuild`: it
+//!   bundles `main.js` with wasm-bindgen's glue and minifies the scripts and style;
+//! - `wasm-opt` from the npm package `binaryen` at [`BINARYEN_VERSION`], into
+//!   `target/tools/binaryen` (`npm install`, run with node): Debian's binaryen 108
+//!   mis-maps the module's table exports, and 132 does not.
 //! - for the fuzz targets ([`for_fuzz`]): a pinned nightly toolchain and `cargo-fuzz`
 //!   (`rustup toolchain install`, `cargo install --locked`).
 //!
@@ -42,25 +47,132 @@ pub fn install_all() -> Result<()> {
     wasm_target()?;
     let bindgen = wasm_bindgen()?;
     debian_packages(true, true, true)?;
+    let esbuild = esbuild()?;
+    let wasm_opt = match wasm_opt() {
+        Ok(script) => script.display().to_string(),
+        Err(e) => {
+            eprintln!(
+                "warning: wasm-opt is not available ({e:#}); the module will not be optimised"
+            );
+            "no wasm-opt".into()
+        }
+    };
     println!(
-        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}, {}",
+        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {wasm_opt}, {}, {}",
         chrome_bin().display(),
         chromedriver_bin().display(),
-        cmd::which("wasm-opt").map_or_else(|| "no wasm-opt".into(), |p| p.display().to_string()),
+        esbuild.display(),
         cmd::which("hivexregedit")
             .map_or_else(|| "no hivexregedit".into(), |p| p.display().to_string()),
     );
     Ok(())
 }
 
-/// What `dist` needs: the target and wasm-bindgen; `wasm-opt` is optional (a warning).
+/// What `dist` needs: the target, wasm-bindgen and esbuild; `wasm-opt` is optional (a
+/// warning).
 pub fn for_dist() -> Result<()> {
     wasm_target()?;
     wasm_bindgen()?;
-    if let Err(e) = debian_packages(false, true, false) {
+    esbuild()?;
+    if let Err(e) = debian_packages(false, true, false).and_then(|()| wasm_opt()) {
         eprintln!("warning: wasm-opt is not available ({e:#}); the module will not be optimised");
     }
     Ok(())
+}
+
+/// The npm package `esbuild` that bundles `main.js` with the glue and minifies the
+/// page's scripts and style sheet.
+pub const ESBUILD_VERSION: &str = "0.25.12";
+
+/// Installs the npm package `esbuild` at [`ESBUILD_VERSION`] into
+/// `target/tools/esbuild` when missing or another version; returns its binary.
+pub fn esbuild() -> Result<PathBuf> {
+    let dir = cmd::target_dir().join("tools").join("esbuild");
+    let bin = dir.join("node_modules/esbuild/bin/esbuild");
+    // `esbuild --version` prints the bare version.
+    let version = || {
+        cmd::output(Command::new(&bin).arg("--version"))
+            .ok()
+            .map(|v| v.trim().to_string())
+    };
+    if version().as_deref() == Some(ESBUILD_VERSION) {
+        return Ok(bin);
+    }
+    npm_install(&dir, "esbuild", ESBUILD_VERSION)?;
+    match version() {
+        Some(v) if v == ESBUILD_VERSION => Ok(bin),
+        other => bail!(
+            "npm installed esbuild {} into {}, not {ESBUILD_VERSION}",
+            other.as_deref().unwrap_or("(nothing that runs)"),
+            dir.display()
+        ),
+    }
+}
+
+/// `npm install package@version` into `dir` (its own `node_modules`), installing node
+/// and npm first when missing.
+fn npm_install(dir: &std::path::Path, package: &str, version: &str) -> Result<()> {
+    debian_packages(false, true, false)?;
+    if cmd::which("npm").is_none() || cmd::which("node").is_none() {
+        bail!("node and npm are needed for {package} (Debian: apt-get install nodejs npm)");
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    println!(
+        "install-tools: {package} {version} (npm) into {}",
+        dir.display()
+    );
+    cmd::run(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(dir)
+            .arg(format!("{package}@{version}")),
+    )
+}
+
+/// The npm package `binaryen` whose `wasm-opt` optimises the module.
+pub const BINARYEN_VERSION: &str = "132.0.0";
+
+/// Where [`wasm_opt`] installs binaryen.
+fn binaryen_dir() -> PathBuf {
+    cmd::target_dir().join("tools").join("binaryen")
+}
+
+/// The `wasm-opt` script of the npm package (run it with `node`).
+pub fn wasm_opt_script() -> PathBuf {
+    binaryen_dir().join("node_modules/binaryen/bin/wasm-opt")
+}
+
+/// The version of binaryen installed in [`binaryen_dir`], from its `package.json`.
+fn installed_binaryen() -> Option<String> {
+    let text =
+        std::fs::read_to_string(binaryen_dir().join("node_modules/binaryen/package.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get("version")?.as_str().map(str::to_string)
+}
+
+/// Installs the npm package `binaryen` at [`BINARYEN_VERSION`] when it is missing or
+/// another version; returns the `wasm-opt` script.
+pub fn wasm_opt() -> Result<PathBuf> {
+    let script = wasm_opt_script();
+    if installed_binaryen().as_deref() == Some(BINARYEN_VERSION) && script.is_file() {
+        return Ok(script);
+    }
+    let dir = binaryen_dir();
+    npm_install(&dir, "binaryen", BINARYEN_VERSION)?;
+    match installed_binaryen() {
+        Some(v) if v == BINARYEN_VERSION && script.is_file() => Ok(script),
+        other => bail!(
+            "npm installed binaryen {} into {}, not {BINARYEN_VERSION} with bin/wasm-opt",
+            other.as_deref().unwrap_or("(nothing)"),
+            dir.display()
+        ),
+    }
 }
 
 /// What the registry round trip needs: `hivexregedit`.
@@ -132,8 +244,9 @@ fn wasm_bindgen() -> Result<String> {
     }
 }
 
-/// Installs the missing Debian packages: the browser pair when `browser`, binaryen
-/// when `wasm_opt`, libwin-hivex-perl (`hivexregedit`) when `hivex`.
+/// Installs the missing Debian packages: the browser pair when `browser`, node and npm
+/// (for binaryen's `wasm-opt`) when `wasm_opt`, libwin-hivex-perl (`hivexregedit`)
+/// when `hivex`.
 fn debian_packages(browser: bool, wasm_opt: bool, hivex: bool) -> Result<()> {
     let mut missing = Vec::new();
     if browser {
@@ -150,8 +263,12 @@ fn debian_packages(browser: bool, wasm_opt: bool, hivex: bool) -> Result<()> {
             missing.push(package);
         }
     }
-    if wasm_opt && cmd::which("wasm-opt").is_none() {
-        missing.push("binaryen");
+    if wasm_opt {
+        for (program, package) in [("node", "nodejs"), ("npm", "npm")] {
+            if cmd::which(program).is_none() {
+                missing.push(package);
+            }
+        }
     }
     if hivex && cmd::which("hivexregedit").is_none() {
         missing.push("libwin-hivex-perl");

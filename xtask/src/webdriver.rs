@@ -11,7 +11,8 @@
 //! `POST /session/{id}/back`, `POST /session/{id}/execute/sync`,
 //! `GET /session/{id}/window`, `GET /session/{id}/window/handles`,
 //! `POST /session/{id}/window/new`, `POST|DELETE /session/{id}/window`,
-//! `POST /session/{id}/goog/cdp/execute`, `DELETE /session/{id}`.
+//! `POST /session/{id}/goog/cdp/execute`, `POST /session/{id}/se/log` (the
+//! performance log), `DELETE /session/{id}`.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -94,6 +95,16 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> R
 impl Browser {
     /// Starts ChromeDriver and a headless Chromium session.
     pub fn start() -> Result<Browser> {
+        Browser::start_with(None)
+    }
+
+    /// Starts a session whose performance log also records a trace of `categories`
+    /// (comma-separated, as in `chrome://tracing`), read by [`Browser::performance_log`].
+    pub fn start_traced(categories: &str) -> Result<Browser> {
+        Browser::start_with(Some(categories))
+    }
+
+    fn start_with(trace: Option<&str>) -> Result<Browser> {
         let scratch = TempDir::new("webdriver")?;
         let port = free_port()?;
         let driver_path = tools::chromedriver_bin();
@@ -122,7 +133,7 @@ impl Browser {
             .wait_until_ready()
             .with_context(|| browser.driver_log())?;
         browser
-            .new_session()
+            .new_session(trace)
             .with_context(|| browser.driver_log())?;
         Ok(browser)
     }
@@ -156,11 +167,11 @@ impl Browser {
         }
     }
 
-    fn new_session(&mut self) -> Result<()> {
+    fn new_session(&mut self, trace: Option<&str>) -> Result<()> {
         let profile: PathBuf = self.scratch.path().join("profile");
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        let capabilities = json!({
+        let mut capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "chrome",
@@ -172,6 +183,15 @@ impl Browser {
                 },
             },
         });
+        if let Some(categories) = trace {
+            let always = &mut capabilities["capabilities"]["alwaysMatch"];
+            always["goog:loggingPrefs"] = json!({ "performance": "ALL" });
+            always["goog:chromeOptions"]["perfLoggingPrefs"] = json!({
+                "enableNetwork": true,
+                "enablePage": true,
+                "traceCategories": categories,
+            });
+        }
         let url = format!("{}/session", self.driver_url);
         let value = call(&self.agent, "POST", &url, Some(&capabilities))
             .context("cannot start a Chromium session")?;
@@ -292,6 +312,42 @@ impl Browser {
             json!({ "identifier": identifier }),
         )
         .map(drop)
+    }
+
+    /// Adds `latency` to every request of the session from now on, as a network with
+    /// that round-trip time would (CDP `Network.emulateNetworkConditions`, unlimited
+    /// throughput); zero turns it off. It holds across navigations of the tab.
+    pub fn set_latency(&self, latency: Duration) -> Result<()> {
+        self.cdp("Network.enable", json!({}))?;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": latency.as_secs_f64() * 1000.0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1,
+            }),
+        )
+        .map(drop)
+    }
+
+    /// The DevTools messages logged since the last call (`POST /se/log`, type
+    /// `performance`): network and page events and, for a session from
+    /// [`Browser::start_traced`], `Tracing.dataCollected` batches of trace events.
+    pub fn performance_log(&self) -> Result<Vec<Value>> {
+        let v = self.post("/se/log", json!({ "type": "performance" }))?;
+        let entries = v
+            .as_array()
+            .ok_or_else(|| anyhow!("POST /se/log: not a list: {v}"))?;
+        entries
+            .iter()
+            .map(|e| {
+                let text = e.get("message").and_then(Value::as_str).unwrap_or("{}");
+                let outer: Value = serde_json::from_str(text)
+                    .with_context(|| format!("POST /se/log: not JSON: {text}"))?;
+                Ok(outer.get("message").cloned().unwrap_or(Value::Null))
+            })
+            .collect()
     }
 
     /// Empties the HTTP cache, for cold-cache measurements.

@@ -402,8 +402,8 @@ mod tests {
             [
                 (Kind::Style, "style.css"),
                 (Kind::Module, "main.js"),
-                (Kind::Module, "lync_quickcall.js"),
                 (Kind::Wasm, "lync_quickcall_bg.wasm"),
+                (Kind::Other, "config.json"),
                 (Kind::Script, "boot.js"),
             ]
         );
@@ -412,7 +412,6 @@ mod tests {
             .replace("\"style.css\"", "\"style-0123456789.css\"")
             .replace("\"main.js\"", "\"main-0123456789.js\"")
             .replace("\"boot.js\"", "\"boot-0123456789.js\"")
-            .replace("\"lync_quickcall.js\"", "\"lync_quickcall-0123456789.js\"")
             .replace(
                 "\"lync_quickcall_bg.wasm\"",
                 "\"lync_quickcall_bg-0123456789.wasm\"",
@@ -423,8 +422,8 @@ mod tests {
             [
                 "style-0123456789.css",
                 "main-0123456789.js",
-                "lync_quickcall-0123456789.js",
                 "lync_quickcall_bg-0123456789.wasm",
+                "config.json",
                 "boot-0123456789.js"
             ]
         );

@@ -571,8 +571,26 @@ pub fn redirect(dist: &Dist, exported: &Exported) -> Result<Vec<Verdict>> {
             loads_module: false,
         },
     ];
+    println!(
+        "with {} ms on every request, as in the page's budget",
+        redirect::LATENCY.as_millis()
+    );
+    browser.set_latency(redirect::LATENCY)?;
     let series = redirect::measure(&browser, &mock, &pages, &wasm)?;
     redirect::print(&series);
+    let mut serial = Vec::new();
+    for s in &series {
+        for (cache, samples) in [("warm", &s.warm), ("cold", &s.cold)] {
+            if let Some(last) = samples.last() {
+                let n = redirect::rounds(last, redirect::LATENCY);
+                println!(
+                    "{} ({cache}): {n} round trips in sequence to the ITSM",
+                    s.page
+                );
+                serial.push(format!("{} {cache} {n}", s.page));
+            }
+        }
+    }
 
     // What the page fetched from the directory, from the server's log and the files.
     println!("\nThe directory requests of the last load (sizes of the files served):");
@@ -634,13 +652,17 @@ pub fn redirect(dist: &Dist, exported: &Exported) -> Result<Vec<Verdict>> {
         "with directory / baseline (medians): warm {warm_base:.2}x ({warm_page:.2}x in page), cold {cold_base:.2}x; / pass-through: warm {warm_plain:.2}x, cold {cold_plain:.2}x"
     );
     Ok(vec![Verdict::info(
-        "time to redirect with the directory",
         format!(
-            "{}; pass-through {}; baseline {}; warm {warm_base:.2}x the baseline (the page's budget is {}x), {warm_plain:.2}x the pass-through page",
+            "time to redirect with the directory at {} ms round trips",
+            redirect::LATENCY.as_millis()
+        ),
+        format!(
+            "{}; pass-through {}; baseline {}; warm {warm_base:.2}x the baseline (the pass-through page's budget is {}x), {warm_plain:.2}x the pass-through page; round trips in sequence: {}",
             summary(dir),
             summary(plain),
             summary(base),
             redirect::MAX_RATIO,
+            serial.join(", "),
         ),
     )])
 }

@@ -12,8 +12,8 @@ use flate2::Compression;
 use super::Verdict;
 use crate::dist::Dist;
 
-/// What the page may transfer, gzipped, in bytes (150 KB).
-pub const BUDGET: u64 = 150_000;
+/// What the page may transfer, gzipped, in bytes (110 KB).
+pub const BUDGET: u64 = 110_000;
 
 /// The gzip (level 9) size of `bytes`.
 pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
