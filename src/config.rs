@@ -15,7 +15,8 @@
 //!     "db50004":    { "method": "autoconnect", "link": "https://.../autoconnect_mail.php?...&field6=morley" },
 //!     "other-itsm": { "method": "template", "url": "https://itsm.example/cti.do?caller={userid}" }
 //!   },
-//!   "directory": { "source": "none" }
+//!   "directory": { "source": "none" },
+//!   "language": "auto"
 //! }
 //! ```
 
@@ -38,6 +39,9 @@ pub struct Config {
     pub default_profile: String,
     /// Where contacts are resolved to ITSM user ids.
     pub directory: DirectorySource,
+    /// The page's language (`language`: a code of [`crate::i18n::LANGUAGES`]), or
+    /// `None` for `"auto"` (the default): the browser's preferred languages.
+    pub language: Option<String>,
 }
 
 /// The profiles of a configuration, in name order, each name once. (A sorted list
@@ -176,6 +180,7 @@ struct RawConfig {
     itsm_url: Option<String>,
     fallback_url: Option<String>,
     default_profile: Option<String>,
+    language: Option<String>,
     /// In the file's order; a repeated name keeps its last definition.
     profiles: Vec<(String, RawProfile)>,
     directory: Option<crate::directory::RawDirectory>,
@@ -215,6 +220,7 @@ impl RawConfig {
                 "default_profile",
                 "profiles",
                 "directory",
+                "language",
             ],
         )?;
         let mut profiles: Vec<(String, RawProfile)> = Vec::new();
@@ -248,6 +254,7 @@ impl RawConfig {
             itsm_url: owned(f.str("itsm_url")?),
             fallback_url: owned(f.str("fallback_url")?),
             default_profile: owned(f.str("default_profile")?),
+            language: owned(f.str("language")?),
             profiles,
             directory: f
                 .object("directory")?
@@ -489,10 +496,25 @@ impl Config {
             }
         };
         let directory = DirectorySource::from_raw(raw.directory)?;
+        let language = match raw.language.as_deref() {
+            None | Some(crate::i18n::AUTO) => None,
+            Some(code) if crate::i18n::is_available(code) => Some(code.to_string()),
+            Some(other) => {
+                return Err(ConfigError::field(
+                    "language",
+                    crate::tr!(
+                        "config-language-unknown",
+                        value = printable(other),
+                        languages = crate::i18n::available().collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+        };
         Ok(Config {
             profiles,
             default_profile,
             directory,
+            language,
         })
     }
 

@@ -28,6 +28,7 @@ pub mod csp;
 pub mod directory;
 pub mod endpoint;
 pub mod graph;
+pub mod i18n;
 mod json;
 pub mod outcome;
 pub mod published;

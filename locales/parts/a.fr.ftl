@@ -1,0 +1,3 @@
+
+## part a (being merged into fr.ftl)
+

@@ -1,0 +1,3 @@
+
+## part b (being merged into fr.ftl)
+

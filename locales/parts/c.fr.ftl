@@ -1,0 +1,3 @@
+
+## part c (being merged into fr.ftl)
+
