@@ -164,11 +164,13 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::Json { message } => {
-                write!(f, "config.json is not valid: {message}")
+                f.write_str(&crate::tr!("config-invalid-json", message = message))
             }
-            ConfigError::Field { field, problem } => {
-                write!(f, "config.json, field '{field}': {problem}")
-            }
+            ConfigError::Field { field, problem } => f.write_str(&crate::tr!(
+                "config-field",
+                field = field,
+                problem = problem
+            )),
         }
     }
 }
@@ -270,32 +272,38 @@ pub(crate) fn no_unknown_fields(fields: &Fields<'_>, known: &[&str]) -> Result<(
         None => Ok(()),
         Some(name) => Err(ConfigError::field(
             fields.path(&printable(name)),
-            format!(
-                "is not a known field (the known ones are: {})",
-                known.join(", ")
-            ),
+            crate::tr!("config-unknown-field", known = known.join(", ")),
         )),
     }
 }
 
 /// Parses an absolute `http:`/`https:` URL without credentials, for field `field`.
 pub(crate) fn http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
-    let err =
-        |problem: &str| ConfigError::field(field, format!("'{}' {problem}", printable(value)));
+    let v = printable(value);
+    let err = |problem: String| ConfigError::field(field, problem);
     if value.trim() != value || value.is_empty() {
-        return Err(err("must be a URL without surrounding spaces"));
+        return Err(err(crate::tr!("config-url-spaces", value = v)));
     }
-    let url = Url::parse(value).map_err(|e| err(&format!("is not an absolute URL ({e})")))?;
+    let url = Url::parse(value).map_err(|e| err(not_absolute(value, &e)))?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(err("must start with https:// (or http://)"));
+        return Err(err(crate::tr!("config-url-scheme", value = v)));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(err("has no host name"));
+        return Err(err(crate::tr!("config-url-no-host", value = v)));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(err("must not contain a user name or password"));
+        return Err(err(crate::tr!("config-url-credentials", value = v)));
     }
     Ok(url)
+}
+
+/// `'value' is not an absolute URL (error)`.
+fn not_absolute(value: &str, error: &dyn fmt::Display) -> String {
+    crate::tr!(
+        "config-url-not-absolute",
+        value = printable(value),
+        error = error
+    )
 }
 
 /// The characters left as they are in a value put into a URL's query: the unreserved
@@ -317,7 +325,11 @@ pub(crate) fn check_placeholder_in_query(
     if !template.contains(placeholder) {
         return Err(ConfigError::field(
             field,
-            format!("'{}' has no {placeholder} placeholder", printable(template)),
+            crate::tr!(
+                "config-placeholder-missing",
+                value = printable(template),
+                placeholder = placeholder
+            ),
         ));
     }
     // Every placeholder after the first '?' and before the first '#': a value put in
@@ -330,9 +342,10 @@ pub(crate) fn check_placeholder_in_query(
     if outside {
         return Err(ConfigError::field(
             field,
-            format!(
-                "'{}': {placeholder} may only appear in the query, after '?'",
-                printable(template)
+            crate::tr!(
+                "config-placeholder-outside-query",
+                value = printable(template),
+                placeholder = placeholder
             ),
         ));
     }
@@ -346,21 +359,14 @@ pub(crate) fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::field(
             field,
-            format!(
-                "'{}' must not have a ? query or # fragment",
-                printable(value)
-            ),
+            crate::tr!("config-url-query", value = printable(value)),
         ));
     }
     if url.path().ends_with('/') {
         return Ok(url);
     }
-    url.with_path(&format!("{}/", url.path())).map_err(|e| {
-        ConfigError::field(
-            field,
-            format!("'{}' is not an absolute URL ({e})", printable(value)),
-        )
-    })
+    url.with_path(&format!("{}/", url.path()))
+        .map_err(|e| ConfigError::field(field, not_absolute(value, &e)))
 }
 
 pub(crate) fn valid_profile_name(name: &str) -> bool {
@@ -393,7 +399,10 @@ impl Config {
         if raw.profiles.is_empty() {
             return Err(ConfigError::field(
                 "profiles",
-                "no profile is defined; add one, e.g. \"production\": { \"method\": \"sso\" }",
+                crate::tr!(
+                    "config-no-profile",
+                    example = r#""production": { "method": "sso" }"#
+                ),
             ));
         }
         let mut profiles = Profiles::default();
@@ -402,7 +411,7 @@ impl Config {
             if !valid_profile_name(&name) {
                 return Err(ConfigError::field(
                     format!("profiles.{}", printable(&name)),
-                    "a profile name may only use letters, digits, '-', '_' and '.'",
+                    crate::tr!("config-profile-name"),
                 ));
             }
             let p_itsm = match &p.itsm_url {
@@ -417,7 +426,7 @@ impl Config {
                 if present {
                     Err(ConfigError::field(
                         at(f),
-                        format!("is not used by method '{}'", p.method),
+                        crate::tr!("config-unused-by-method", method = p.method),
                     ))
                 } else {
                     Ok(())
@@ -428,10 +437,7 @@ impl Config {
                     unused("link", p.link.is_some())?;
                     unused("url", p.url.is_some())?;
                     let itsm = p_itsm.ok_or_else(|| {
-                        ConfigError::field(
-                            at("itsm_url"),
-                            "method 'sso' needs itsm_url (here or at the top level)",
-                        )
+                        ConfigError::field(at("itsm_url"), crate::tr!("config-sso-needs-itsm"))
                     })?;
                     Method::Sso {
                         itsm,
@@ -442,10 +448,7 @@ impl Config {
                     unused("url", p.url.is_some())?;
                     unused("sandbox", p.sandbox)?;
                     let v = p.link.as_deref().ok_or_else(|| {
-                        ConfigError::field(
-                            at("link"),
-                            "method 'autoconnect' needs the auto connection link generated by EasyVista",
-                        )
+                        ConfigError::field(at("link"), crate::tr!("config-autoconnect-needs-link"))
                     })?;
                     let link = http_url(&at("link"), v)?;
                     crate::target::check_autoconnect_link(&link)
@@ -456,7 +459,13 @@ impl Config {
                     unused("link", p.link.is_some())?;
                     unused("sandbox", p.sandbox)?;
                     let v = p.url.as_deref().ok_or_else(|| {
-                        ConfigError::field(at("url"), "method 'template' needs a url with {userid}")
+                        ConfigError::field(
+                            at("url"),
+                            crate::tr!(
+                                "config-template-needs-url",
+                                placeholder = USERID_PLACEHOLDER
+                            ),
+                        )
                     })?;
                     crate::target::check_template(&at("url"), v)?;
                     Method::Template {
@@ -466,10 +475,7 @@ impl Config {
                 other => {
                     return Err(ConfigError::field(
                         at("method"),
-                        format!(
-                            "'{}' is not a method; use \"sso\", \"autoconnect\" or \"template\"",
-                            printable(other)
-                        ),
+                        crate::tr!("config-method-unknown", value = printable(other)),
                     ))
                 }
             };
@@ -484,14 +490,14 @@ impl Config {
             Some(d) => {
                 return Err(ConfigError::field(
                     "default_profile",
-                    format!("'{}' is not one of the profiles", printable(&d)),
+                    crate::tr!("config-default-profile-unknown", value = printable(&d)),
                 ))
             }
             None if profiles.len() == 1 => profiles.keys().next().cloned().unwrap_or_default(),
             None => {
                 return Err(ConfigError::field(
                     "default_profile",
-                    "is required when there are several profiles",
+                    crate::tr!("config-default-profile-required"),
                 ))
             }
         };
@@ -524,10 +530,10 @@ impl Config {
         self.profiles.get(name).ok_or_else(|| {
             ConfigError::field(
                 "profiles",
-                format!(
-                    "the link asks for profile '{}', which config.json does not define (it has: {})",
-                    printable(name),
-                    self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                crate::tr!(
+                    "config-profile-undefined",
+                    name = printable(name),
+                    profiles = self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             )
         })
@@ -799,6 +805,35 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "config.json, field 'itsm_url': 'ftp://x.com' must start with https:// (or http://)"
+        );
+    }
+
+    #[test]
+    fn messages_in_french() {
+        crate::i18n::set_language("fr");
+        let e =
+            Config::from_json(r#"{"itsm_url":"ftp://x.com","profiles":{"p":{"method":"sso"}}}"#)
+                .unwrap_err()
+                .to_string();
+        let e2 =
+            Config::from_json(r#"{"itsm_url":"https://x.com","profiles":{"p":{"method":"sso"}}}"#)
+                .unwrap()
+                .profile(Some("nope"))
+                .unwrap_err()
+                .to_string();
+        let e3 = Config::from_json(r#"{"itsm_url":5,"profiles":{"p":{"method":"sso"}}}"#)
+            .unwrap_err()
+            .to_string();
+        crate::i18n::set_language("en");
+        assert_eq!(
+            e,
+            "config.json, champ « itsm_url » : « ftp://x.com » doit commencer par https:// (ou http://)"
+        );
+        assert!(e2.contains("le lien demande le profil « nope »"), "{e2}");
+        assert!(e2.contains("(profils définis : p)"), "{e2}");
+        assert_eq!(
+            e3,
+            "config.json, champ « itsm_url » : doit être une chaîne \"...\", pas un nombre"
         );
     }
 }

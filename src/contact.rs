@@ -8,9 +8,23 @@
 //!
 //! Parsing is strict on purpose: whatever is not plainly an address is rejected with a
 //! [`ContactError`] naming the value, because the result ends up in a URL.
+//!
+//! The same parsing serves `sip:` and `tel:` links a browser hands to the page once it
+//! is their protocol handler (`navigator.registerProtocolHandler`): the browser puts
+//! the whole link, percent-encoded, in `?contactId=%s`, and after the query's one
+//! decoding it is an ordinary contact. A `sip:` URI keeps only `user@host`: its URI
+//! parameters (`;transport=tls`, RFC 3261 section 19.1.1) and headers (`?subject=x`)
+//! say how to call, not whom, and are dropped (`;user=phone` excepted, see
+//! [`Contact::parse`]); a password or a port (`sip:a:pw@b.com`, `sip:a@b.com:5061`)
+//! is refused, as is anything else that is not plainly an address. A `tel:` URI keeps
+//! its number: its parameters are dropped, and percent-encoded separators
+//! (`tel:+33%201%2023...`, as web pages write spaces) are decoded, since only digits
+//! and separators pass [`PhoneNumber::normalize`].
 
 use std::fmt;
 use std::str::FromStr;
+
+use percent_encoding::percent_decode_str;
 
 /// The longest address accepted, in bytes (RFC 5321's path limit).
 pub const MAX_ADDRESS_LEN: usize = 254;
@@ -75,7 +89,8 @@ pub enum ContactError {
     NotAnAddress {
         /// The value at fault.
         value: String,
-        /// What is wrong with it.
+        /// What is wrong with it: the id of a catalogue message (`contact-reason-...`,
+        /// see [`crate::i18n`]), shown in the page's language.
         reason: &'static str,
     },
     /// The value is not a well-formed phone number.
@@ -92,36 +107,30 @@ pub enum ContactError {
 
 impl fmt::Display for ContactError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ContactError::Empty => write!(
-                f,
-                "no contact was given: the link must end with contactId=%contact-id%"
-            ),
-            ContactError::TooLong { len } => write!(
-                f,
-                "the contact is {len} bytes long, longer than any real address"
-            ),
-            ContactError::TooMany { count } => write!(
-                f,
-                "the conversation has {count} contacts, more than the {MAX_CONTACTS} this page handles"
-            ),
+        f.write_str(&match self {
+            ContactError::Empty => crate::tr!("contact-empty"),
+            ContactError::TooLong { len } => crate::tr!("contact-too-long", len = len),
+            ContactError::TooMany { count } => {
+                crate::tr!("contact-too-many", count = count, max = MAX_CONTACTS)
+            }
             ContactError::ControlCharacter { value } => {
-                write!(f, "the contact '{value}' contains a control character")
+                crate::tr!("contact-control", value = value)
             }
-            ContactError::UnsupportedScheme { value } => write!(
-                f,
-                "'{value}' is not a SIP address or phone number (only sip:, sips: and tel: are accepted)"
+            ContactError::UnsupportedScheme { value } => {
+                crate::tr!("contact-scheme", value = value)
+            }
+            ContactError::NotAnAddress { value, reason } => crate::tr!(
+                "contact-not-address",
+                value = value,
+                reason = crate::i18n::text(reason, &[])
             ),
-            ContactError::NotAnAddress { value, reason } => {
-                write!(f, "'{value}' is not a valid address: {reason}")
-            }
             ContactError::NotAPhoneNumber { value } => {
-                write!(f, "'{value}' is not a valid phone number")
+                crate::tr!("contact-not-phone", value = value)
             }
             ContactError::UnbalancedBrackets { value } => {
-                write!(f, "the contact list '{value}' has unbalanced < and >")
+                crate::tr!("contact-brackets", value = value)
             }
-        }
+        })
     }
 }
 
@@ -172,28 +181,30 @@ impl FromStr for SipAddress {
                 value: printable(s),
             });
         }
-        let (local, domain) = s.split_once('@').ok_or_else(|| bad("it has no '@'"))?;
+        let (local, domain) = s
+            .split_once('@')
+            .ok_or_else(|| bad("contact-reason-no-at"))?;
         if domain.contains('@') {
-            return Err(bad("it has more than one '@'"));
+            return Err(bad("contact-reason-two-at"));
         }
         if local.is_empty() {
-            return Err(bad("nothing comes before '@'"));
+            return Err(bad("contact-reason-no-local"));
         }
         if local.len() > MAX_LOCAL_LEN {
-            return Err(bad("the part before '@' is longer than 64 characters"));
+            return Err(bad("contact-reason-long-local"));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(bad("the part before '@' has a misplaced '.'"));
+            return Err(bad("contact-reason-local-dot"));
         }
         if let Some(c) = local.chars().find(|c| !is_local_char(*c)) {
             return Err(if c.is_whitespace() {
-                bad("it contains a space")
+                bad("contact-reason-space")
             } else if c == '/' || c == '\\' {
-                bad("it contains a slash")
+                bad("contact-reason-slash")
             } else if c == '%' {
-                bad("it contains '%' (is it encoded twice?)")
+                bad("contact-reason-percent")
             } else {
-                bad("the part before '@' contains a character addresses do not use")
+                bad("contact-reason-local-char")
             });
         }
         validate_domain(domain).map_err(bad)?;
@@ -209,29 +220,29 @@ fn is_local_char(c: char) -> bool {
 
 fn validate_domain(domain: &str) -> Result<(), &'static str> {
     if domain.is_empty() {
-        return Err("nothing comes after '@'");
+        return Err("contact-reason-no-domain");
     }
     if domain.contains(['/', '\\']) {
-        return Err("it contains a slash");
+        return Err("contact-reason-slash");
     }
     if domain.chars().any(char::is_whitespace) {
-        return Err("it contains a space");
+        return Err("contact-reason-space");
     }
     if !domain.contains('.') {
-        return Err("the domain after '@' has no '.'");
+        return Err("contact-reason-domain-dot");
     }
     for label in domain.split('.') {
         if label.is_empty() {
-            return Err("the domain after '@' has an empty label");
+            return Err("contact-reason-empty-label");
         }
         if label.len() > 63 {
-            return Err("a domain label is longer than 63 characters");
+            return Err("contact-reason-long-label");
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err("a domain label starts or ends with '-'");
+            return Err("contact-reason-label-hyphen");
         }
         if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err("the domain after '@' contains a character domains do not use");
+            return Err("contact-reason-domain-char");
         }
     }
     Ok(())
@@ -350,6 +361,16 @@ impl Contact {
         }
         if let Some(body) = strip_prefix_ci(t, "tel:") {
             let number = body.split(';').next().unwrap_or("");
+            // `tel:+33%201%2023...`: a web page's link with its spaces encoded. Decoding
+            // them is safe: only digits and separators are kept.
+            if number.contains('%') {
+                let decoded = percent_decode_str(number).decode_utf8().map_err(|_| {
+                    ContactError::NotAPhoneNumber {
+                        value: printable(number),
+                    }
+                })?;
+                return PhoneNumber::normalize(&decoded).map(Contact::Tel);
+            }
             return PhoneNumber::normalize(number).map(Contact::Tel);
         }
         let body = strip_prefix_ci(t, "sips:")
@@ -700,6 +721,74 @@ mod tests {
         assert_eq!(t.to_string(), "tel:+33123456789");
         let a: SipAddress = "John@Contoso.com".parse().unwrap();
         assert_eq!(a.domain(), "contoso.com");
+    }
+
+    #[test]
+    fn links_a_browser_hands_over_as_protocol_handler() {
+        // What is left of `?contactId=%s` once the query is decoded: the whole link.
+        check("sip:john.doe@contoso.com", &[sip("john.doe@contoso.com")]);
+        // URI parameters and headers (RFC 3261) say how to call, not whom: dropped.
+        for link in [
+            "sip:John.Doe@contoso.com;transport=tls?subject=x",
+            "sip:john.doe@contoso.com?subject=x%20y&priority=urgent",
+            "sips:john.doe@contoso.com;maddr=10.0.0.1;lr",
+        ] {
+            check(link, &[sip("john.doe@contoso.com")]);
+        }
+        // A password or a port is not part of an address: refused, with the value.
+        for link in ["sip:john:secret@contoso.com", "sip:john@contoso.com:5061"] {
+            let e = reject(link);
+            assert!(
+                matches!(
+                    e,
+                    ContactError::UnsupportedScheme { .. } | ContactError::NotAnAddress { .. }
+                ),
+                "{link}: {e:?}"
+            );
+        }
+        // tel: links as the browser serialises them (spaces kept), or as web pages
+        // write them (spaces encoded).
+        for link in [
+            "tel:+33 1 23 45 67 89",
+            "tel:+33%201%2023%2045%2067%2089",
+            "tel:%2B33-1-23-45-67-89;phone-context=x",
+        ] {
+            check(link, &[tel("+33123456789")]);
+        }
+        // Decoding a tel: number lets nothing else in.
+        for link in [
+            "tel:+33%0A123",
+            "tel:+33%25201",
+            "tel:+33%FF1",
+            "tel:+33%2F1",
+        ] {
+            assert!(
+                matches!(reject(link), ContactError::NotAPhoneNumber { .. }),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_in_french_keep_their_values() {
+        crate::i18n::set_language("fr");
+        let address = reject("sip:john.doe").to_string();
+        let scheme = reject("javascript:alert(1)").to_string();
+        let many = ContactError::TooMany { count: 51 }.to_string();
+        crate::i18n::set_language("en");
+        assert!(address.contains("john.doe"), "{address}");
+        assert!(
+            address.contains("adresse") && address.contains('@'),
+            "{address}"
+        );
+        assert!(scheme.contains("javascript:alert(1)"), "{scheme}");
+        assert!(scheme.contains("sip:, sips: et tel:"), "{scheme}");
+        assert!(many.contains("51") && many.contains("50"), "{many}");
+        // And back in English.
+        assert_eq!(
+            reject("sip:john.doe").to_string(),
+            "'john.doe' is not a valid address: it has no '@'"
+        );
     }
 
     #[test]

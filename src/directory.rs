@@ -128,10 +128,7 @@ impl DirectorySource {
             other => {
                 return Err(ConfigError::field(
                     "directory.source",
-                    format!(
-                        "'{}' is not a directory source; use \"none\", \"export\", \"graph\" or \"endpoint\"",
-                        printable(other)
-                    ),
+                    crate::tr!("directory-source-unknown", value = printable(other)),
                 ))
             }
         };
@@ -139,7 +136,7 @@ impl DirectorySource {
             if given && owner != source {
                 return Err(ConfigError::field(
                     format!("directory.{field}"),
-                    format!("is only used with \"source\": \"{owner}\""),
+                    crate::tr!("directory-field-other-source", source = owner),
                 ));
             }
         }
@@ -154,7 +151,11 @@ impl DirectorySource {
                         k.parse::<PublicKey>().map_err(|e| {
                             ConfigError::field(
                                 format!("directory.public_keys[{i}]"),
-                                format!("'{}' is not a usable public key: {e}", printable(k)),
+                                crate::tr!(
+                                    "directory-key-unusable",
+                                    value = printable(k),
+                                    error = e
+                                ),
                             )
                         })
                     })
@@ -162,8 +163,7 @@ impl DirectorySource {
                 let keys = TrustedKeys::new(keys).ok_or_else(|| {
                     ConfigError::field(
                         "directory.public_keys",
-                        "source \"export\" needs at least one public key, as printed by \
-                         `lync-quickcall keygen`",
+                        crate::tr!("directory-keys-missing"),
                     )
                 })?;
                 Ok(DirectorySource::Export { path, keys })
@@ -207,36 +207,27 @@ impl DirectorySource {
 /// is always fetched from the page's origin), made of plain folder names; a trailing
 /// `/` is added.
 fn export_path(value: &str) -> Result<String, ConfigError> {
-    let bad = |problem: &str| {
-        ConfigError::field(
-            "directory.path",
-            format!("'{}' {problem}", printable(value)),
-        )
-    };
+    let v = printable(value);
+    let bad = |problem: String| ConfigError::field("directory.path", problem);
     if value.is_empty() {
-        return Err(bad("is empty; use \"directory/\""));
+        return Err(bad(crate::tr!("directory-path-empty", value = v)));
     }
     if value.starts_with('/') || value.starts_with('\\') || value.contains(':') {
-        return Err(bad(
-            "must be a folder relative to the page, such as \"directory/\" (no scheme, no leading /): \
-             the export is read from the page's own site",
-        ));
+        return Err(bad(crate::tr!("directory-path-not-relative", value = v)));
     }
     let trimmed = value.strip_suffix('/').unwrap_or(value);
     for segment in trimmed.split('/') {
         if segment == "." || segment == ".." {
-            return Err(bad("must not contain '.' or '..' folders"));
+            return Err(bad(crate::tr!("directory-path-dots", value = v)));
         }
         if segment.is_empty() {
-            return Err(bad("has an empty folder name ('//')"));
+            return Err(bad(crate::tr!("directory-path-empty-folder", value = v)));
         }
         if !segment
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
-            return Err(bad(
-                "may only use letters, digits, '-', '_', '.' and '/' in folder names",
-            ));
+            return Err(bad(crate::tr!("directory-path-characters", value = v)));
         }
     }
     Ok(format!("{trimmed}/"))
@@ -288,7 +279,7 @@ impl Directory for PassThrough {
             Contact::Sip(a) => Lookup::Found(vec![Person {
                 user_id: a.as_str().to_string(),
                 display_name: None,
-                matched_by: Some("the SIP address itself (directory source \"none\")".into()),
+                matched_by: Some(crate::tr!("directory-matched-sip")),
             }]),
             Contact::Tel(_) => Lookup::Unknown,
         }
@@ -619,6 +610,31 @@ mod tests {
         assert_eq!(
             local.connect_origins(),
             ["http://127.0.0.1:9000", "http://localhost:9001"]
+        );
+    }
+
+    #[test]
+    fn errors_in_french() {
+        crate::i18n::set_language("fr");
+        let (field, problem) = field_error(r#"{"source":"export","path":"../ad/"}"#);
+        let (_, source) = field_error(r#"{"source":"ldap"}"#);
+        let c = Contact::parse("sip:a@x.com").unwrap();
+        let Lookup::Found(people) = PassThrough.lookup(&c) else {
+            panic!("should be found")
+        };
+        crate::i18n::set_language("en");
+        assert_eq!(field, "directory.path");
+        assert_eq!(
+            problem,
+            "« ../ad/ » ne doit pas contenir de dossiers « . » ou « .. »"
+        );
+        assert!(
+            source.starts_with("« ldap » n’est pas une source d’annuaire"),
+            "{source}"
+        );
+        assert_eq!(
+            people[0].matched_by.as_deref(),
+            Some("l’adresse SIP elle-même (source d’annuaire \"none\")")
         );
     }
 

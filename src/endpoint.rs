@@ -73,8 +73,11 @@ impl EndpointSettings {
         let template = url.ok_or_else(|| {
             ConfigError::field(
                 "directory.url",
-                "source \"endpoint\" needs the lookup URL, with {contact} in its query, e.g. \
-                 \"https://intranet.contoso.com/api/lync-lookup?contact={contact}\"",
+                crate::tr!(
+                    "endpoint-url-missing",
+                    placeholder = CONTACT_PLACEHOLDER,
+                    example = "https://intranet.contoso.com/api/lync-lookup?contact={contact}"
+                ),
             )
         })?;
         check_placeholder_in_query("directory.url", template, CONTACT_PLACEHOLDER)?;
@@ -86,10 +89,7 @@ impl EndpointSettings {
             Some(other) => {
                 return Err(ConfigError::field(
                     "directory.credentials",
-                    format!(
-                    "'{}' is not a credentials mode; use \"omit\", \"same-origin\" or \"include\"",
-                    printable(other)
-                ),
+                    crate::tr!("endpoint-credentials-invalid", value = printable(other)),
                 ))
             }
         };
@@ -150,13 +150,13 @@ impl EndpointSettings {
                 if userid.is_empty() {
                     return Err(FieldError {
                         field: f.path("userid"),
-                        problem: "is empty".into(),
+                        problem: crate::tr!("endpoint-userid-empty"),
                     });
                 }
                 Ok(Person {
                     user_id: userid.to_string(),
                     display_name: f.str("name")?.map(str::to_string),
-                    matched_by: Some("the lookup endpoint".into()),
+                    matched_by: Some(crate::tr!("endpoint-matched-by")),
                 })
             })
             .collect::<Result<Vec<_>, FieldError>>()
@@ -193,23 +193,21 @@ pub enum EndpointError {
 
 impl fmt::Display for EndpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EndpointError::Network { endpoint, detail } => write!(
-                f,
-                "the lookup endpoint {endpoint} did not answer ({detail}); check that it is \
-                 up, that it answers CORS for this page's origin, and that its origin is listed \
-                 in the page's Content-Security-Policy connect-src"
+        let text = match self {
+            EndpointError::Network { endpoint, detail } => {
+                crate::tr!("endpoint-network", endpoint = endpoint, detail = detail)
+            }
+            EndpointError::Status { endpoint, status } => {
+                crate::tr!("endpoint-status", endpoint = endpoint, status = status)
+            }
+            EndpointError::Shape { endpoint, detail } => crate::tr!(
+                "endpoint-shape",
+                endpoint = endpoint,
+                shape = r#"{"users":[{"userid":"...","name":"..."}]}"#,
+                detail = printable(detail)
             ),
-            EndpointError::Status { endpoint, status } => write!(
-                f,
-                "the lookup endpoint {endpoint} answered HTTP {status} instead of a list of users"
-            ),
-            EndpointError::Shape { endpoint, detail } => write!(
-                f,
-                "the lookup endpoint {endpoint} did not answer {{\"users\":[{{\"userid\":\"...\",\"name\":\"...\"}}]}}: {}",
-                printable(detail)
-            ),
-        }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -318,5 +316,30 @@ mod tests {
             assert!(matches!(err, EndpointError::Shape { .. }), "{bad}: {err:?}");
             assert!(err.to_string().contains("lync-lookup"), "{err}");
         }
+    }
+
+    #[test]
+    fn errors_in_french_keep_their_values() {
+        assert!(crate::i18n::set_language("fr"));
+        let e = endpoint();
+        let status = e.read_answer(500, "oops").unwrap_err().to_string();
+        assert_eq!(
+            status,
+            "le service de recherche https://intranet.contoso.com/api/lync-lookup?contact={contact}&v=1 \
+             a répondu HTTP 500 au lieu d’une liste d’utilisateurs"
+        );
+        let shape = e.read_answer(200, "{}").unwrap_err().to_string();
+        assert!(
+            shape.contains(r#"n’a pas répondu {"users":[{"userid":"...","name":"..."}]}"#),
+            "{shape}"
+        );
+        match EndpointSettings::from_raw(None, None) {
+            Err(ConfigError::Field { problem, .. }) => assert!(
+                problem.contains("avec {contact} dans sa partie requête, par exemple \"https://intranet.contoso.com/api/lync-lookup?contact={contact}\""),
+                "{problem}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        crate::i18n::set_language("en");
     }
 }

@@ -56,15 +56,16 @@ fn from_serde(v: serde_json::Value) -> Json {
 }
 
 impl Json {
-    /// What kind of value this is, for messages: "a string", "a number"...
-    pub fn kind(&self) -> &'static str {
+    /// What kind of value this is, for messages: "a string", "a number"... in the
+    /// page's language.
+    pub fn kind(&self) -> String {
         match self {
-            Json::Null => "null",
-            Json::Bool(_) => "true or false",
-            Json::Number(_) => "a number",
-            Json::String(_) => "a string",
-            Json::Array(_) => "a list",
-            Json::Object(_) => "an object",
+            Json::Null => crate::tr!("json-kind-null"),
+            Json::Bool(_) => crate::tr!("json-kind-bool"),
+            Json::Number(_) => crate::tr!("json-kind-number"),
+            Json::String(_) => crate::tr!("json-kind-string"),
+            Json::Array(_) => crate::tr!("json-kind-list"),
+            Json::Object(_) => crate::tr!("json-kind-object"),
         }
     }
 
@@ -100,18 +101,38 @@ impl Json {
 pub struct FieldError {
     /// The field's path, e.g. `profiles.sandbox.sandbox` (`""` for the whole document).
     pub field: String,
-    /// What is wrong, e.g. `must be true or false, not a string`.
+    /// What is wrong, e.g. `must be true or false, not a string` (in the page's
+    /// language).
     pub problem: String,
 }
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.field.is_empty() {
-            write!(f, "{}", self.problem)
+            f.write_str(&self.problem)
         } else {
-            write!(f, "field '{}' {}", self.field, self.problem)
+            f.write_str(&crate::tr!(
+                "json-field",
+                field = self.field,
+                problem = self.problem
+            ))
         }
     }
+}
+
+/// `must be {expected}, not {what found is}`.
+fn must_be(expected: &str, found: &Json) -> String {
+    crate::tr!("json-must-be", expected = expected, found = found.kind())
+}
+
+/// `a string "..."`: what a string field must be.
+fn a_string() -> String {
+    format!("{} \"...\"", crate::tr!("json-kind-string"))
+}
+
+/// `a list [...]`: what a list field must be.
+fn a_list() -> String {
+    format!("{} [...]", crate::tr!("json-kind-list"))
 }
 
 /// The members of an object being read, with the path its fields are named under.
@@ -131,7 +152,10 @@ impl<'a> Fields<'a> {
             }),
             other => Err(FieldError {
                 field: path.trim_end_matches('.').to_string(),
-                problem: format!("must be an object {{...}}, not {}", other.kind()),
+                problem: must_be(
+                    &format!("{} {{...}}", crate::tr!("json-kind-object")),
+                    other,
+                ),
             }),
         }
     }
@@ -159,7 +183,7 @@ impl<'a> Fields<'a> {
     fn wrong(&self, name: &str, expected: &str, found: &Json) -> FieldError {
         FieldError {
             field: self.path(name),
-            problem: format!("must be {expected}, not {}", found.kind()),
+            problem: must_be(expected, found),
         }
     }
 
@@ -171,7 +195,7 @@ impl<'a> Fields<'a> {
     ) -> Result<T, FieldError> {
         value?.ok_or_else(|| FieldError {
             field: self.path(name),
-            problem: "is missing".into(),
+            problem: crate::tr!("json-missing"),
         })
     }
 
@@ -180,7 +204,7 @@ impl<'a> Fields<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.wrong(name, "a string \"...\"", other)),
+            Some(other) => Err(self.wrong(name, &a_string(), other)),
         }
     }
 
@@ -189,7 +213,7 @@ impl<'a> Fields<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.wrong(name, "true or false", other)),
+            Some(other) => Err(self.wrong(name, &crate::tr!("json-kind-bool"), other)),
         }
     }
 
@@ -202,9 +226,9 @@ impl<'a> Fields<'a> {
             Some(v) => v.as_u64().map(Some).ok_or_else(|| match v {
                 Json::Number(_) => FieldError {
                     field: self.path(name),
-                    problem: "must be a whole number from 0 to 2^53".into(),
+                    problem: crate::tr!("json-whole-number-range"),
                 },
-                other => self.wrong(name, "a whole number", other),
+                other => self.wrong(name, &crate::tr!("json-kind-whole-number"), other),
             }),
         }
     }
@@ -219,12 +243,12 @@ impl<'a> Fields<'a> {
                 .map(|(i, v)| {
                     v.as_str().map(str::to_string).ok_or_else(|| FieldError {
                         field: format!("{}[{i}]", self.path(name)),
-                        problem: format!("must be a string \"...\", not {}", v.kind()),
+                        problem: must_be(&a_string(), v),
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(other) => Err(self.wrong(name, "a list [...]", other)),
+            Some(other) => Err(self.wrong(name, &a_list(), other)),
         }
     }
 
@@ -233,7 +257,7 @@ impl<'a> Fields<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Json::Array(items)) => Ok(Some(items)),
-            Some(other) => Err(self.wrong(name, "a list [...]", other)),
+            Some(other) => Err(self.wrong(name, &a_list(), other)),
         }
     }
 
@@ -298,5 +322,27 @@ mod tests {
         assert!(parse("{").is_err());
         assert_eq!(parse("-1").unwrap().as_u64(), None);
         assert_eq!(parse("12345678901").unwrap().as_u64(), Some(12_345_678_901));
+    }
+
+    #[test]
+    fn problems_in_french() {
+        let v = parse(r#"{"a":1,"l":"x"}"#).unwrap();
+        crate::i18n::set_language("fr");
+        let f = Fields::of(&v, "p.").unwrap();
+        let a = f.str("a").unwrap_err().to_string();
+        let l = f.strings("l").unwrap_err().to_string();
+        let m = f.required("m", f.str("m")).unwrap_err().to_string();
+        let o = Fields::of(&Json::Null, "o.").err().unwrap().to_string();
+        crate::i18n::set_language("en");
+        assert_eq!(
+            a,
+            "le champ « p.a » doit être une chaîne \"...\", pas un nombre"
+        );
+        assert_eq!(
+            l,
+            "le champ « p.l » doit être une liste [...], pas une chaîne"
+        );
+        assert_eq!(m, "le champ « p.m » est absent");
+        assert_eq!(o, "le champ « o » doit être un objet {...}, pas null");
     }
 }

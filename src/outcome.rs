@@ -46,7 +46,7 @@ pub struct Choice {
     pub contact: Contact,
     /// Where the line leads; `None` when it leads nowhere (unknown, no fallback).
     pub target: Option<Target>,
-    /// A short remark (`not in the directory`, `matched by ...`).
+    /// A short remark (`not in the directory`, `matched by ...`), in the page's language.
     pub note: String,
 }
 
@@ -85,7 +85,7 @@ fn person_choice(profile: &Profile, contact: &Contact, p: &Person) -> Choice {
             note: p
                 .matched_by
                 .as_ref()
-                .map(|m| format!("matched by {m}"))
+                .map(|m| crate::tr!("outcome-matched-by", key = m))
                 .unwrap_or_default(),
         },
         Err(e) => Choice {
@@ -106,21 +106,25 @@ pub fn decide(profile: &Profile, resolutions: &[Resolution]) -> Outcome {
                 match profile.quick_call(&people[0].user_id) {
                     Ok(target) => Outcome::Navigate {
                         target,
-                        reason: format!(
-                            "{} is {}{}",
-                            only.contact,
-                            people[0].label(),
-                            people[0]
-                                .matched_by
-                                .as_ref()
-                                .map(|m| format!(", matched by {m}"))
-                                .unwrap_or_default()
-                        ),
+                        reason: match &people[0].matched_by {
+                            Some(m) => crate::tr!(
+                                "outcome-is-matched",
+                                contact = only.contact,
+                                person = people[0].label(),
+                                key = m
+                            ),
+                            None => crate::tr!(
+                                "outcome-is",
+                                contact = only.contact,
+                                person = people[0].label()
+                            ),
+                        },
                     },
                     Err(e) => Outcome::Failed {
-                        message: format!(
-                            "the directory entry for {} is unusable: {e}",
-                            only.contact
+                        message: crate::tr!(
+                            "outcome-entry-unusable",
+                            contact = only.contact,
+                            error = e
                         ),
                         fallback: unknown_target,
                     },
@@ -145,7 +149,7 @@ pub fn decide(profile: &Profile, resolutions: &[Resolution]) -> Outcome {
                 label: r.contact.to_string(),
                 contact: r.contact.clone(),
                 target: unknown_target.clone(),
-                note: "not in the directory".into(),
+                note: crate::tr!("outcome-not-in-directory"),
             }),
         }
     }
@@ -169,10 +173,10 @@ fn unknown(who: &str, fallback: Option<Target>) -> Outcome {
     match fallback {
         Some(target) => Outcome::Navigate {
             target,
-            reason: format!("{who}: not in the directory, opening the ITSM without a caller"),
+            reason: crate::tr!("outcome-unknown-fallback", who = who),
         },
         None => Outcome::Failed {
-            message: format!("{who} is not in the directory, and this profile has no fallback_url"),
+            message: crate::tr!("outcome-unknown-failed", who = who),
             fallback: None,
         },
     }
@@ -284,6 +288,51 @@ mod tests {
                 assert_eq!(choices[0].label, "Ann <a@x.com>");
                 assert_eq!(choices[1].note, "matched by telephoneNumber");
             }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn the_chooser_speaks_french() {
+        let c = config();
+        crate::i18n::set_language("fr");
+        let r = resolve_all(
+            &contacts("Contacts=<sip:a@x.com>,<tel:1234;phone-context=y>"),
+            &PassThrough,
+        );
+        let one = vec![Resolution {
+            contact: Contact::parse("tel:+33123456789").unwrap(),
+            lookup: Lookup::Found(vec![person("a@x.com", "Ann")]),
+        }];
+        let chooser = decide(c.profile(None).unwrap(), &r);
+        let straight = decide(c.profile(None).unwrap(), &one);
+        let unknown = decide(
+            c.profile(Some("tpl")).unwrap(),
+            &resolve_all(&contacts("tel:+331234"), &PassThrough),
+        );
+        crate::i18n::set_language("en");
+        match chooser {
+            Outcome::Choose { choices, .. } => {
+                assert_eq!(choices[1].label, "tel:1234");
+                assert_eq!(choices[1].note, "introuvable dans l’annuaire");
+                assert!(choices[0]
+                    .note
+                    .starts_with("correspondance : l’adresse SIP"));
+            }
+            o => panic!("{o:?}"),
+        }
+        match straight {
+            Outcome::Navigate { reason, .. } => assert_eq!(
+                reason,
+                "tel:+33123456789 est Ann <a@x.com> (correspondance : telephoneNumber)"
+            ),
+            o => panic!("{o:?}"),
+        }
+        match unknown {
+            Outcome::Failed { message, .. } => assert_eq!(
+                message,
+                "tel:+331234 est introuvable dans l’annuaire, et ce profil n’a pas de fallback_url"
+            ),
             o => panic!("{o:?}"),
         }
     }

@@ -64,23 +64,19 @@ pub enum QueryError {
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            QueryError::MissingContact => write!(
-                f,
-                "this link has no contactId: in the Lync registry, the Path must end with ?contactId=%contact-id%"
-            ),
+            QueryError::MissingContact => f.write_str(&crate::tr!("query-no-contact")),
             QueryError::Duplicate { name } => {
-                write!(f, "the parameter '{name}' appears more than once in the link")
+                f.write_str(&crate::tr!("query-duplicate", name = name))
             }
             QueryError::BadEncoding { name } => {
-                write!(f, "the parameter '{name}' is not valid percent-encoded UTF-8")
+                f.write_str(&crate::tr!("query-encoding", name = name))
             }
             QueryError::Contact(e) => write!(f, "{e}"),
-            QueryError::OnlySelf { user } => write!(
-                f,
-                "the only contact is you ({user}): right-click the caller, not yourself"
-            ),
+            QueryError::OnlySelf { user } => {
+                f.write_str(&crate::tr!("query-only-self", user = user))
+            }
             QueryError::BadProfileName { value } => {
-                write!(f, "'{value}' is not a valid profile name")
+                f.write_str(&crate::tr!("query-profile-name", value = value))
             }
         }
     }
@@ -206,18 +202,14 @@ impl PageQuery {
             }
             *slot = Some(decode(&name, value)?);
         }
-        let contact_raw = contact_raw.ok_or(QueryError::MissingContact)?;
         if let Some(p) = &profile {
-            let ok = !p.is_empty()
-                && p.len() <= 64
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-            if !ok {
+            if !is_profile_name(p) {
                 return Err(QueryError::BadProfileName {
                     value: printable(p),
                 });
             }
         }
+        let contact_raw = contact_raw.ok_or(QueryError::MissingContact)?;
         let all = Contact::parse_list(&contact_raw)?;
         // The technician's own address is ignored if it cannot be read: it only ever
         // serves to leave the technician out of the list.
@@ -243,6 +235,45 @@ impl PageQuery {
             dry_run,
             removed_self,
         })
+    }
+}
+
+/// Whether `p` may name a profile: 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+fn is_profile_name(p: &str) -> bool {
+    !p.is_empty()
+        && p.len() <= 64
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// The profile a query asks for (`profile=`), when it names one validly and once,
+/// whether or not the query has contacts: the page opened without a contact keeps it
+/// in the links it registers (see [`handler_url`]).
+pub fn requested_profile(raw: &str) -> Option<String> {
+    let mut found = None;
+    for (name, value) in split_params(raw) {
+        if name == "profile" {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(decode(&name, value).ok()?);
+        }
+    }
+    found.filter(|p| is_profile_name(p))
+}
+
+/// The address a browser opens for a `sip:` or `tel:` link once the page is their
+/// protocol handler (`navigator.registerProtocolHandler(scheme, url)`): the page's
+/// address `page` without its query and fragment, then `?contactId=%s`, after
+/// `profile=NAME&` when the page was opened with a profile. The browser replaces `%s`
+/// with the whole link, percent-encoded (`?contactId=sip%3Ajohn.doe%40contoso.com`),
+/// which [`PageQuery::parse`] reads like any contact; `%s` comes last, so that nothing
+/// a link carries can reach another parameter.
+pub fn handler_url(page: &str, profile: Option<&str>) -> String {
+    let base = page.split(['?', '#']).next().unwrap_or(page);
+    match profile.filter(|p| is_profile_name(p)) {
+        Some(p) => format!("{base}?profile={p}&contactId=%s"),
+        None => format!("{base}?contactId=%s"),
     }
 }
 
@@ -465,6 +496,100 @@ mod tests {
             PageQuery::parse("?contactId=%FF%FE"),
             Err(QueryError::BadEncoding { .. })
         ));
+    }
+
+    #[test]
+    fn links_a_browser_opens_as_protocol_handler() {
+        // `?contactId=%s`, %s the whole link encoded as a query value.
+        let john = vec![sip("sip:john.doe@contoso.com")];
+        for raw in [
+            "?contactId=sip%3Ajohn.doe%40contoso.com",
+            "?contactId=sip%3AJohn.Doe%40contoso.com%3Btransport%3Dtls%3Fsubject%3Dx",
+            "?contactId=sips%3Ajohn.doe%40contoso.com%3Fsubject%3Dx%2520y",
+            "?profile=sandbox&contactId=sip%3Ajohn.doe%40contoso.com",
+        ] {
+            assert_eq!(contacts(raw), john, "{raw}");
+        }
+        let phone = vec![sip("tel:+33123456789")];
+        for raw in [
+            "?contactId=tel%3A%2B33%201%2023%2045%2067%2089",
+            "?contactId=tel%3A%2B33123456789",
+            // A web page's link with its spaces already encoded, encoded again.
+            "?contactId=tel%3A%2B33%25201%252023%252045%252067%252089",
+        ] {
+            assert_eq!(contacts(raw), phone, "{raw}");
+        }
+        // What a link carries stays inside contactId.
+        let q =
+            PageQuery::parse("?contactId=sip%3Aa%40x.com%3Fprofile%3Devil%26dryrun%3D1").unwrap();
+        assert_eq!(q.contacts, vec![sip("sip:a@x.com")]);
+        assert_eq!(q.profile, None);
+        assert!(!q.dry_run);
+        // Smuggling attempts are refused as from Lync.
+        for raw in [
+            "?contactId=sip%3Aa%2540x.com",
+            "?contactId=javascript%3Aalert(1)",
+            "?contactId=sip%3Ajohn%40evil.com%2Fcontoso.com",
+        ] {
+            assert!(
+                matches!(PageQuery::parse(raw), Err(QueryError::Contact(_))),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_address_to_register_as_protocol_handler() {
+        let page = "https://intranet.contoso.com/quickcall/index.html";
+        assert_eq!(
+            handler_url(page, None),
+            "https://intranet.contoso.com/quickcall/index.html?contactId=%s"
+        );
+        assert_eq!(
+            handler_url(&format!("{page}?profile=sandbox#top"), Some("sandbox")),
+            "https://intranet.contoso.com/quickcall/index.html?profile=sandbox&contactId=%s"
+        );
+        assert_eq!(
+            handler_url("http://127.0.0.1:8080/", None),
+            "http://127.0.0.1:8080/?contactId=%s"
+        );
+        assert_eq!(
+            handler_url(page, Some("../x")),
+            format!("{page}?contactId=%s")
+        );
+        assert_eq!(
+            requested_profile("?profile=sandbox"),
+            Some("sandbox".into())
+        );
+        assert_eq!(
+            requested_profile("?dryrun=1;profile=db50004"),
+            Some("db50004".into())
+        );
+        assert_eq!(requested_profile(""), None);
+        assert_eq!(requested_profile("?profile=../x"), None);
+        assert_eq!(requested_profile("?profile=a&profile=b"), None);
+        // The registered address, once the browser fills it in, reads back.
+        let url = handler_url(page, Some("sandbox")).replace("%s", "tel%3A%2B33%201%2023");
+        let q = PageQuery::parse(&url[url.find('?').unwrap()..]).unwrap();
+        assert_eq!(q.profile.as_deref(), Some("sandbox"));
+        assert_eq!(q.contacts, vec![sip("tel:+33123")]);
+    }
+
+    #[test]
+    fn messages_in_french_keep_their_values() {
+        crate::i18n::set_language("fr");
+        let twice = PageQuery::parse("?contactId=sip:a@x.com&contactId=sip:b@x.com")
+            .unwrap_err()
+            .to_string();
+        let me = PageQuery::parse("?userId=sip:t@x.com;contactId=sip:t@x.com")
+            .unwrap_err()
+            .to_string();
+        crate::i18n::set_language("en");
+        assert!(
+            twice.contains("contactId") && twice.contains("plusieurs fois"),
+            "{twice}"
+        );
+        assert!(me.contains("t@x.com") && me.contains("vous"), "{me}");
     }
 
     #[test]

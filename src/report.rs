@@ -1,5 +1,6 @@
 //! The dry-run report (`?dryrun=1`): what the page read, what it found and where it
-//! would go, as label/value rows for an administrator testing a deployment.
+//! would go, as label/value rows for an administrator testing a deployment, in the
+//! page's language.
 
 use crate::config::Profile;
 use crate::directory::Lookup;
@@ -9,15 +10,19 @@ use crate::query::PageQuery;
 /// One row of the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
-    /// What the row is about.
-    pub label: &'static str,
+    /// What the row is about, whatever the language: `profile`, `user`, `directory`,
+    /// `contact`, `decision`, `target`, `choice` or `fallback`.
+    pub key: &'static str,
+    /// What the row is about, in the page's language (e.g. `Target`, `Cible`).
+    pub label: String,
     /// What was found.
     pub value: String,
 }
 
-fn row(label: &'static str, value: impl Into<String>) -> Row {
+fn row(key: &'static str, label: &'static str, value: impl Into<String>) -> Row {
     Row {
-        label,
+        key,
+        label: crate::i18n::text(label, &[]),
         value: value.into(),
     }
 }
@@ -30,54 +35,76 @@ pub fn dry_run(
     resolutions: &[Resolution],
     outcome: &Outcome,
 ) -> Vec<Row> {
-    let mut rows = vec![row("Profile", profile.name.clone())];
+    let mut rows = vec![row("profile", "report-profile", profile.name.clone())];
     match &query.user {
         Some(u) if query.removed_self => rows.push(row(
-            "Signed-in user",
-            format!("{u} (left out of the contacts)"),
+            "user",
+            "report-user",
+            crate::tr!("report-user-removed", user = u),
         )),
-        Some(u) => rows.push(row("Signed-in user", u.to_string())),
+        Some(u) => rows.push(row("user", "report-user", u.to_string())),
         None => {}
     }
-    rows.push(row("Directory", source));
+    rows.push(row("directory", "report-directory", source));
     for r in resolutions {
         let found = match &r.lookup {
             Lookup::Found(people) => people
                 .iter()
                 .map(|p| match &p.matched_by {
-                    Some(m) => format!("{} (matched by {m})", p.label()),
+                    Some(m) => crate::tr!("report-person-matched", person = p.label(), key = m),
                     None => p.label(),
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
-            Lookup::Unknown => "not in the directory".into(),
+            Lookup::Unknown => crate::tr!("outcome-not-in-directory"),
         };
-        rows.push(row("Contact", format!("{} → {found}", r.contact)));
+        rows.push(row(
+            "contact",
+            "report-contact",
+            format!("{} → {found}", r.contact),
+        ));
     }
     match outcome {
         Outcome::Navigate { target, reason } => {
-            rows.push(row("Decision", format!("open the URL below ({reason})")));
-            rows.push(row("Target", target.as_str()));
+            rows.push(row(
+                "decision",
+                "report-decision",
+                crate::tr!("report-decision-open", reason = reason),
+            ));
+            rows.push(row("target", "report-target", target.as_str()));
         }
         Outcome::Choose { choices, hidden } => {
-            let more = if *hidden > 0 {
-                format!(", {hidden} more not shown")
+            let count = choices.len();
+            let decision = if *hidden > 0 {
+                crate::tr!(
+                    "report-decision-choose-more",
+                    count = count,
+                    hidden = hidden
+                )
             } else {
-                String::new()
+                crate::tr!("report-decision-choose", count = count)
             };
-            rows.push(row(
-                "Decision",
-                format!("let the technician choose among {}{more}", choices.len()),
-            ));
+            rows.push(row("decision", "report-decision", decision));
             for c in choices {
-                let to = c.target.as_ref().map_or("(no link)", |t| t.as_str());
-                rows.push(row("Choice", format!("{} → {to}", c.label)));
+                let to = match &c.target {
+                    Some(t) => t.as_str().to_string(),
+                    None => crate::tr!("report-no-link"),
+                };
+                rows.push(row(
+                    "choice",
+                    "report-choice",
+                    format!("{} → {to}", c.label),
+                ));
             }
         }
         Outcome::Failed { message, fallback } => {
-            rows.push(row("Decision", format!("show an error: {message}")));
+            rows.push(row(
+                "decision",
+                "report-decision",
+                crate::tr!("report-decision-error", message = message),
+            ));
             if let Some(f) = fallback {
-                rows.push(row("Fallback link", f.as_str()));
+                rows.push(row("fallback", "report-fallback", f.as_str()));
             }
         }
     }
@@ -106,7 +133,8 @@ mod tests {
         let r = resolve_all(&q.contacts, &PassThrough);
         let o = decide(p, &r);
         let rows = dry_run(&q, p, "none", &r, &o);
-        let target = rows.iter().find(|r| r.label == "Target").unwrap();
+        let target = rows.iter().find(|r| r.key == "target").unwrap();
+        assert_eq!(target.label, "Target");
         assert_eq!(
             target.value,
             "https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=a%40x.com"
@@ -114,5 +142,56 @@ mod tests {
         assert!(rows
             .iter()
             .any(|r| r.label == "Signed-in user" && r.value.contains("left out")));
+    }
+
+    #[test]
+    fn report_in_french_keeps_its_keys() {
+        let c = Config::from_json(
+            r#"{"itsm_url":"https://ev.example","profiles":{"p":{"method":"sso"}}}"#,
+        )
+        .unwrap();
+        let q = PageQuery::parse(
+            "?userId=sip:me@x.com;contactId=Contacts=<sip:a@x.com>,<sip:me@x.com>,tel:12",
+        )
+        .unwrap();
+        let p = c.profile(None).unwrap();
+        crate::i18n::set_language("fr");
+        let r = resolve_all(&q.contacts, &PassThrough);
+        let rows = dry_run(&q, p, "none", &r, &decide(p, &r));
+        crate::i18n::set_language("en");
+        let labels: Vec<_> = rows.iter().map(|r| (r.key, r.label.as_str())).collect();
+        assert_eq!(
+            labels,
+            [
+                ("profile", "Profil"),
+                ("user", "Utilisateur connecté"),
+                ("directory", "Annuaire"),
+                ("contact", "Contact"),
+                ("contact", "Contact"),
+                ("decision", "Décision"),
+                ("choice", "Choix"),
+                ("choice", "Choix"),
+            ]
+        );
+        assert_eq!(rows[1].value, "sip:me@x.com (retiré des contacts)");
+        assert_eq!(rows[4].value, "tel:12 → introuvable dans l’annuaire");
+        assert_eq!(rows[5].value, "laisser le technicien choisir parmi 2");
+        // Every label is in every catalogue.
+        for (code, _) in crate::i18n::LANGUAGES {
+            crate::i18n::set_language(code);
+            for id in [
+                "report-profile",
+                "report-user",
+                "report-directory",
+                "report-contact",
+                "report-decision",
+                "report-target",
+                "report-choice",
+                "report-fallback",
+            ] {
+                assert_ne!(crate::i18n::text(id, &[]), id, "{code}: {id}");
+            }
+        }
+        crate::i18n::set_language("en");
     }
 }

@@ -52,11 +52,12 @@ impl Context {
         }
     }
 
-    /// How an administrator calls this kind of file.
-    pub fn describe(self) -> &'static str {
+    /// How an administrator calls this kind of file, in the current language (a noun
+    /// without article: the messages that name it supply theirs).
+    pub fn describe(self) -> String {
         match self {
-            Context::Manifest => "directory manifest",
-            Context::Shard => "directory shard",
+            Context::Manifest => crate::tr!("signed-kind-manifest"),
+            Context::Shard => crate::tr!("signed-kind-shard"),
         }
     }
 
@@ -134,22 +135,13 @@ pub enum KeyError {
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyError::NotBase64 => f.write_str(
-                "it is not base64; copy the public key exactly as `lync-quickcall keygen` printed it",
-            ),
-            KeyError::WrongLength { len } => write!(
-                f,
-                "it decodes to {len} bytes, but an Ed25519 public key has 32; \
-                 copy the public key exactly as `lync-quickcall keygen` printed it"
-            ),
-            KeyError::NotAPoint => f.write_str(
-                "it is not an Ed25519 public key; copy the public key exactly as `lync-quickcall keygen` printed it",
-            ),
-            KeyError::Weak => f.write_str(
-                "it is a weak Ed25519 key that anyone can forge signatures for; generate a new one with `lync-quickcall keygen`",
-            ),
-        }
+        let problem = match self {
+            KeyError::NotBase64 => crate::tr!("signed-key-not-base64"),
+            KeyError::WrongLength { len } => crate::tr!("signed-key-length", len = len),
+            KeyError::NotAPoint => crate::tr!("signed-key-not-a-point"),
+            KeyError::Weak => return f.write_str(&crate::tr!("signed-key-weak")),
+        };
+        f.write_str(&crate::tr!("signed-key-copy", problem = problem))
     }
 }
 
@@ -249,38 +241,30 @@ pub enum SignedError {
 
 impl fmt::Display for SignedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SignedError::NotSigned { context, found } => write!(
-                f,
-                "the {} is not a signed lync-quickcall file (it starts with '{found}'); \
-                 is the directory path in config.json right, and was the folder copied whole?",
-                context.describe()
+        let text = match self {
+            SignedError::NotSigned { context, found } => crate::tr!(
+                "signed-not-signed",
+                kind = context.describe(),
+                found = found
             ),
-            SignedError::MalformedHeader { context, problem } => write!(
-                f,
-                "the {} has a damaged first line: {problem}",
-                context.describe()
+            SignedError::MalformedHeader { context, problem } => crate::tr!(
+                "signed-malformed",
+                kind = context.describe(),
+                problem = problem
             ),
-            SignedError::UntrustedKey { context, key } => write!(
-                f,
-                "the {} is signed by a key not listed in config.json: {key}; \
-                 if this key is yours, add it to directory.public_keys",
-                context.describe()
+            SignedError::UntrustedKey { context, key } => {
+                crate::tr!("signed-untrusted", kind = context.describe(), key = key)
+            }
+            SignedError::BadSignature { context } => {
+                crate::tr!("signed-bad-signature", kind = context.describe())
+            }
+            SignedError::WrongKind { expected, found } => crate::tr!(
+                "signed-wrong-kind",
+                expected = expected.describe(),
+                found = found.describe()
             ),
-            SignedError::BadSignature { context } => write!(
-                f,
-                "the {}'s signature does not match its content: the file was changed after \
-                 it was signed (tampering, a damaged copy, or line endings converted); \
-                 run the export again",
-                context.describe()
-            ),
-            SignedError::WrongKind { expected, found } => write!(
-                f,
-                "the {} is in fact a {}: the files are mixed up; copy the export folder again",
-                expected.describe(),
-                found.describe()
-            ),
-        }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -300,10 +284,8 @@ pub fn open<'a>(
         context,
         found: printable(&String::from_utf8_lossy(&bytes[..bytes.len().min(40)])),
     };
-    let malformed = |problem: &str| SignedError::MalformedHeader {
-        context,
-        problem: problem.to_string(),
-    };
+    // The problem in the current language (set before anything is verified).
+    let malformed = |problem: String| SignedError::MalformedHeader { context, problem };
     if !bytes.starts_with(MAGIC.as_bytes()) {
         return Err(not_signed());
     }
@@ -311,39 +293,34 @@ pub fn open<'a>(
     let newline = head
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or_else(|| malformed("it does not end within 512 bytes"))?;
+        .ok_or_else(|| malformed(crate::tr!("signed-header-too-long", max = MAX_HEADER_LEN)))?;
     let (header, payload) = (&bytes[..newline], &bytes[newline + 1..]);
     if header.ends_with(b"\r") {
-        return Err(malformed(
-            "it ends with CR LF: the file was copied in text mode and its line endings \
-             converted, which also changes the signed content; copy it as binary",
-        ));
+        return Err(malformed(crate::tr!("signed-header-crlf")));
     }
-    let header =
-        std::str::from_utf8(header).map_err(|_| malformed("it is not plain ASCII text"))?;
+    let header = std::str::from_utf8(header)
+        .map_err(|_| malformed(crate::tr!("signed-header-not-ascii")))?;
     let mut fields = header.split(' ');
     let (Some(magic), Some(key), Some(signature), None) =
         (fields.next(), fields.next(), fields.next(), fields.next())
     else {
-        return Err(malformed(
-            "it should be 'lync-quickcall-signed/1 <public key> <signature>'",
-        ));
+        return Err(malformed(crate::tr!("signed-header-shape", magic = MAGIC)));
     };
     if magic != MAGIC {
         return Err(not_signed());
     }
-    let key_bytes =
-        Base64::decode_vec(key).map_err(|_| malformed("the public key is not base64"))?;
+    let key_bytes = Base64::decode_vec(key)
+        .map_err(|_| malformed(crate::tr!("signed-header-key-not-base64")))?;
     let Some(trusted) = keys.find(&key_bytes) else {
         return Err(SignedError::UntrustedKey {
             context,
             key: printable(key),
         });
     };
-    let signature =
-        Base64::decode_vec(signature).map_err(|_| malformed("the signature is not base64"))?;
+    let signature = Base64::decode_vec(signature)
+        .map_err(|_| malformed(crate::tr!("signed-header-signature-not-base64")))?;
     let signature = Signature::from_slice(&signature)
-        .map_err(|_| malformed("the signature is not 64 bytes long"))?;
+        .map_err(|_| malformed(crate::tr!("signed-header-signature-length")))?;
     let verify = |c: Context| {
         trusted
             .0
@@ -583,5 +560,33 @@ mod tests {
             Err(KeyError::NotAPoint)
         );
         assert!(TrustedKeys::new(vec![]).is_none());
+    }
+
+    #[test]
+    fn messages_in_french_keep_their_values() {
+        assert!(crate::i18n::set_language("fr"));
+        let (mine, theirs) = (key(1), key(3));
+        let file = sign(b"x", Context::Manifest, &theirs);
+        let e = open(&file, Context::Manifest, &trust(&[&mine])).unwrap_err();
+        let text = e.to_string();
+        let theirs = PublicKey::of(&theirs).to_string();
+        assert!(
+            text.starts_with("le manifeste de l’annuaire est signé par une clé absente"),
+            "{text}"
+        );
+        assert!(text.contains(&theirs), "{text}");
+        assert!(text.contains("directory.public_keys"), "{text}");
+        let shard = sign(b"{}", Context::Shard, &mine);
+        let text = open(&shard, Context::Manifest, &trust(&[&mine]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with("le manifeste de l’annuaire est en réalité un fragment de l’annuaire"),
+            "{text}"
+        );
+        let text = KeyError::WrongLength { len: 3 }.to_string();
+        assert!(text.contains("elle fait 3 octets"), "{text}");
+        assert!(text.contains("`lync-quickcall keygen`"), "{text}");
+        crate::i18n::set_language("en");
     }
 }

@@ -62,12 +62,11 @@ pub enum TargetError {
 impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TargetError::BadUserId { value } => write!(
-                f,
-                "'{value}' cannot be used as an ITSM user id (empty, too long or with control characters)"
-            ),
+            TargetError::BadUserId { value } => {
+                f.write_str(&crate::tr!("target-bad-user-id", value = value))
+            }
             TargetError::OffOrigin { url } => {
-                write!(f, "refusing to open '{url}': it is not on the configured ITSM")
+                f.write_str(&crate::tr!("target-off-origin", url = url))
             }
         }
     }
@@ -101,11 +100,9 @@ pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
         let name = p.split('=').next().unwrap_or("");
         name != FIELD6 && percent_encoding::percent_decode_str(name).decode_utf8_lossy() == FIELD6
     });
+    let value = printable(link.as_str());
     if disguised {
-        return Err(format!(
-            "'{}' has an encoded field6 parameter besides field6; paste the link exactly as EasyVista generated it",
-            printable(link.as_str())
-        ));
+        return Err(crate::tr!("target-field6-encoded", value = value));
     }
     let count = link
         .query()
@@ -115,14 +112,8 @@ pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
         .count();
     match count {
         1 => Ok(()),
-        0 => Err(format!(
-            "'{}' has no field6 parameter; paste the whole link that EasyVista generated",
-            printable(link.as_str())
-        )),
-        _ => Err(format!(
-            "'{}' has field6 more than once",
-            printable(link.as_str())
-        )),
+        0 => Err(crate::tr!("target-field6-missing", value = value)),
+        _ => Err(crate::tr!("target-field6-repeated", value = value)),
     }
 }
 
@@ -355,6 +346,31 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn errors_in_french() {
+        let c = config();
+        crate::i18n::set_language("fr");
+        let bad = c
+            .profile(None)
+            .unwrap()
+            .quick_call("a\nb")
+            .unwrap_err()
+            .to_string();
+        let link = Url::parse("https://x.com/autoconnect_mail.php?field1=a").unwrap();
+        let missing = check_autoconnect_link(&link).unwrap_err();
+        crate::i18n::set_language("en");
+        assert_eq!(
+            bad,
+            "« a\\nb » ne peut pas servir d’identifiant utilisateur ITSM \
+             (vide, trop long ou avec des caractères de contrôle)"
+        );
+        assert_eq!(
+            missing,
+            "« https://x.com/autoconnect_mail.php?field1=a » n’a pas de paramètre field6 ; \
+             collez le lien complet généré par EasyVista"
+        );
     }
 
     #[test]

@@ -1,26 +1,95 @@
-/* ES5 bootstrap: runs in every browser, including Internet Explorer 11. When the
-   browser has no WebAssembly, the module scripts never start, so say so plainly. */
+/* ES5 bootstrap: runs in every browser, including Internet Explorer 11, before the
+   module. It puts the page's first words in the browser's language and makes sure the
+   page never stays on "Opening…": without WebAssembly (the module scripts then never
+   start), opened from disk, a module script that cannot be loaded, or one that does not
+   start within STARTUP_SECONDS, it says what is wrong. `lqcText` and `lqcFail` also
+   serve main.js, should the module fail to start. It must come after the module's
+   <script> in index.html, to see its `error` event. */
 (function () {
   'use strict';
-  if (typeof WebAssembly === 'object' && typeof Promise === 'function') {
-    return;
+  // The messages boot.js and main.js show, by language, from locales/*.ftl:
+  // filled in by `cargo xtask dist`.
+  var TEXT = {};
+  function language() {
+    var tags = navigator.languages || [navigator.language || navigator.userLanguage || 'en'];
+    for (var i = 0; i < tags.length; i++) {
+      var primary = String(tags[i]).split(/[-_]/)[0].toLowerCase();
+      if (TEXT.hasOwnProperty(primary)) {
+        return primary;
+      }
+    }
+    return TEXT.hasOwnProperty('en') ? 'en' : '';
   }
+
+  // How long the module may take to start before the page says it did not.
+  var STARTUP_SECONDS = 8;
+
+  var lang = language();
+  var table = TEXT[lang] || {};
+  var english = TEXT.en || {};
+
+  function text(id, detail) {
+    var t = table[id] || english[id] || id;
+    return t.replace(/\{ ?\$[a-z]+ ?\}/, detail === undefined ? '' : String(detail));
+  }
+  window.lqcText = text;
+
+  if (lang) {
+    document.documentElement.setAttribute('lang', lang);
+  }
+  document.title = text('page-title');
   var status = document.getElementById('status');
   if (!status) {
     return;
   }
-  status.setAttribute('data-state', 'error');
-  while (status.firstChild) {
-    status.removeChild(status.firstChild);
+  function show(heading, message) {
+    status.setAttribute('data-state', 'error');
+    while (status.firstChild) {
+      status.removeChild(status.firstChild);
+    }
+    var h = document.createElement('h1');
+    h.appendChild(document.createTextNode(heading));
+    var p = document.createElement('p');
+    p.className = 'message';
+    p.appendChild(document.createTextNode(message));
+    status.appendChild(h);
+    status.appendChild(p);
   }
-  var h = document.createElement('h1');
-  h.appendChild(document.createTextNode('This browser cannot open the quick call'));
-  var p = document.createElement('p');
-  p.className = 'message';
-  p.appendChild(document.createTextNode(
-    'It does not support WebAssembly (Internet Explorer, or a browser with ' +
-    'WebAssembly turned off). Open this link in Microsoft Edge, Chrome or Firefox, ' +
-    'or ask your administrator to make one of them the default browser.'));
-  status.appendChild(h);
-  status.appendChild(p);
+  window.lqcFail = show;
+
+  if (typeof WebAssembly !== 'object' || typeof Promise !== 'function') {
+    show(text('boot-no-wasm-heading'), text('boot-no-wasm'));
+    return;
+  }
+  // Browsers do not run module scripts from disk: say so at once.
+  if (location.protocol === 'file:') {
+    show(text('error-heading'), text('boot-from-file'));
+    return;
+  }
+  var first = status.getElementsByTagName('p')[0];
+  if (first && status.getAttribute('data-state') === 'working') {
+    first.textContent = text('working-opening-quick-call');
+  }
+  // The module script, when it cannot be loaded (a 404, a type other than JavaScript),
+  // fires `error`; main.js sets `lqcStarted` as soon as it runs. Neither within the
+  // time: something else stopped it.
+  var stillWorking = function () {
+    return !window.lqcStarted && status.getAttribute('data-state') === 'working';
+  };
+  var scripts = document.getElementsByTagName('script');
+  for (var i = 0; i < scripts.length; i++) {
+    if (scripts[i].type === 'module') {
+      scripts[i].addEventListener('error', function (e) {
+        if (stillWorking()) {
+          var src = (e.target && e.target.getAttribute('src')) || '';
+          show(text('error-heading'), text('boot-script-failed', src));
+        }
+      });
+    }
+  }
+  setTimeout(function () {
+    if (stillWorking()) {
+      show(text('error-heading'), text('boot-not-started', STARTUP_SECONDS));
+    }
+  }, STARTUP_SECONDS * 1000);
 })();

@@ -6,19 +6,26 @@ import init, { run } from './lync_quickcall.js';
 // For the end-to-end suite's panic case, which imports this module again to call it.
 export { __panicForTest } from './lync_quickcall.js';
 
+// The module scripts loaded and run: boot.js stops waiting for them.
+window.lqcStarted = true;
+
+// boot.js's messages, in the browser's language (English ids as a last resort).
+function text(id, detail) {
+  return typeof window.lqcText === 'function' ? window.lqcText(id, detail) : id;
+}
+
 function fail(error) {
   var status = document.getElementById('status');
   if (!status || status.getAttribute('data-state') === 'error') {
     return;
   }
+  var detail = error && error.message ? error.message : String(error);
+  if (typeof window.lqcFail === 'function') {
+    window.lqcFail(text('error-heading'), text('boot-start-failed', detail));
+    return;
+  }
   status.setAttribute('data-state', 'error');
-  status.textContent = '';
-  var h = document.createElement('h1');
-  h.textContent = 'The quick call could not be opened';
-  var p = document.createElement('p');
-  p.className = 'message';
-  p.textContent = 'The page failed to start: ' + (error && error.message ? error.message : String(error));
-  status.append(h, p);
+  status.textContent = text('boot-start-failed', detail);
 }
 
 if (typeof WebAssembly === 'object') {

@@ -142,9 +142,10 @@ impl Endpoints {
                 .map_err(|e| {
                     ConfigError::field(
                         field,
-                        format!(
-                            "'{}' is not an absolute URL ({e})",
-                            printable(base.as_str())
+                        crate::tr!(
+                            "graph-url-not-absolute",
+                            value = printable(base.as_str()),
+                            error = e
                         ),
                     )
                 })
@@ -212,10 +213,7 @@ fn service_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     if url.scheme() != "https" && !loopback {
         return Err(ConfigError::field(
             field,
-            format!(
-                "'{}' must start with https:// (a token travels to it)",
-                printable(value)
-            ),
+            crate::tr!("graph-url-not-https", value = printable(value)),
         ));
     }
     Ok(url)
@@ -224,45 +222,28 @@ fn service_url(field: &str, value: &str) -> Result<Url, ConfigError> {
 impl GraphSettings {
     pub(crate) fn from_raw(raw: RawGraph<'_>) -> Result<GraphSettings, ConfigError> {
         let tenant = raw.tenant.ok_or_else(|| {
-            ConfigError::field(
-                "directory.tenant",
-                "source \"graph\" needs the tenant: its id (a GUID) or a verified domain such as \"contoso.onmicrosoft.com\"",
-            )
+            ConfigError::field("directory.tenant", crate::tr!("graph-tenant-missing"))
         })?;
         let lower = tenant.to_ascii_lowercase();
         if matches!(lower.as_str(), "common" | "consumers" | "organizations") {
             return Err(ConfigError::field(
                 "directory.tenant",
-                format!(
-                    "'{}' signs in any Microsoft account or organisation, but the contacts must be \
-                     looked up in your own work directory: use your tenant id (a GUID) or a verified \
-                     domain such as \"contoso.onmicrosoft.com\"",
-                    printable(tenant)
-                ),
+                crate::tr!("graph-tenant-shared", value = printable(tenant)),
             ));
         }
         if !is_guid(&lower) && !is_domain(&lower) {
             return Err(ConfigError::field(
                 "directory.tenant",
-                format!(
-                    "'{}' is neither a tenant id (a GUID) nor a domain name such as \"contoso.onmicrosoft.com\"",
-                    printable(tenant)
-                ),
+                crate::tr!("graph-tenant-invalid", value = printable(tenant)),
             ));
         }
         let client_id = raw.client_id.ok_or_else(|| {
-            ConfigError::field(
-                "directory.client_id",
-                "source \"graph\" needs the application (client) id of the app registration, a GUID",
-            )
+            ConfigError::field("directory.client_id", crate::tr!("graph-client-id-missing"))
         })?;
         if !is_guid(client_id) {
             return Err(ConfigError::field(
                 "directory.client_id",
-                format!(
-                    "'{}' is not a GUID; copy the \"Application (client) ID\" from the app registration's overview",
-                    printable(client_id)
-                ),
+                crate::tr!("graph-client-id-invalid", value = printable(client_id)),
             ));
         }
         let userid_attribute = match raw.userid_attribute {
@@ -273,10 +254,10 @@ impl GraphSettings {
                 .ok_or_else(|| {
                     ConfigError::field(
                         "directory.userid_attribute",
-                        format!(
-                            "'{}' is not supported; use one of: {}",
-                            printable(v),
-                            names(UserIdAttribute::ALL.map(UserIdAttribute::as_str))
+                        crate::tr!(
+                            "graph-userid-attribute-unsupported",
+                            value = printable(v),
+                            values = names(UserIdAttribute::ALL.map(UserIdAttribute::as_str))
                         ),
                     )
                 })?,
@@ -286,9 +267,9 @@ impl GraphSettings {
             Some([]) => {
                 return Err(ConfigError::field(
                     "directory.match",
-                    format!(
-                        "is empty; list at least one of: {}",
-                        names(MatchProperty::ALL.map(MatchProperty::as_str))
+                    crate::tr!(
+                        "graph-match-empty",
+                        values = names(MatchProperty::ALL.map(MatchProperty::as_str))
                     ),
                 ))
             }
@@ -301,17 +282,17 @@ impl GraphSettings {
                         .ok_or_else(|| {
                             ConfigError::field(
                                 format!("directory.match[{i}]"),
-                                format!(
-                                    "'{}' is not supported; use some of: {}",
-                                    printable(v),
-                                    names(MatchProperty::ALL.map(MatchProperty::as_str))
+                                crate::tr!(
+                                    "graph-match-unsupported",
+                                    value = printable(v),
+                                    values = names(MatchProperty::ALL.map(MatchProperty::as_str))
                                 ),
                             )
                         })?;
                     if out.contains(&p) {
                         return Err(ConfigError::field(
                             format!("directory.match[{i}]"),
-                            format!("'{v}' is listed twice"),
+                            crate::tr!("graph-match-twice", value = v),
                         ));
                     }
                     out.push(p);
@@ -349,12 +330,12 @@ impl GraphSettings {
 
     /// A one-line description for the dry run (no token, ever).
     pub fn summary(&self) -> String {
-        format!(
-            "Microsoft Graph ({}), tenant {}, user id from {}, contacts matched on {}",
-            self.graph_url.as_str().trim_end_matches('/'),
-            self.tenant,
-            self.userid_attribute.as_str(),
-            names(self.match_on.iter().map(|m| m.as_str()))
+        crate::tr!(
+            "graph-summary",
+            url = self.graph_url.as_str().trim_end_matches('/'),
+            tenant = self.tenant,
+            attribute = self.userid_attribute.as_str(),
+            properties = names(self.match_on.iter().map(|m| m.as_str()))
         )
     }
 }
@@ -421,5 +402,36 @@ pub(crate) mod tests {
             });
             assert!(s.is_ok(), "{ok}: {s:?}");
         }
+    }
+
+    #[test]
+    fn settings_errors_and_summary_in_french() {
+        assert!(crate::i18n::set_language("fr"));
+        let e = GraphSettings::from_raw(RawGraph {
+            tenant: Some("common"),
+            client_id: Some(CLIENT),
+            userid_attribute: None,
+            match_on: None,
+            authority: None,
+            graph_url: None,
+        })
+        .unwrap_err();
+        match e {
+            ConfigError::Field { field, problem } => {
+                assert_eq!(field, "directory.tenant");
+                assert!(
+                    problem.starts_with("«\u{a0}common\u{a0}» accepte la connexion"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            settings().summary(),
+            "Microsoft Graph (https://graph.microsoft.com), locataire contoso.onmicrosoft.com, \
+             identifiant utilisateur lu dans mail, contacts recherchés par imAddresses, \
+             proxyAddresses, mail, userPrincipalName"
+        );
+        crate::i18n::set_language("en");
     }
 }

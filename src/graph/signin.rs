@@ -311,7 +311,7 @@ pub fn read_token(
     redirect_uri: &Url,
 ) -> Result<Token, SignInError> {
     let bad = |e: String| SignInError::BadAnswer {
-        detail: format!("HTTP {status}, not the JSON the identity platform sends ({e})"),
+        detail: crate::tr!("signin-not-json", status = status, error = e),
     };
     let json = crate::json::parse(body).map_err(bad)?;
     let f = Fields::of(&json, "").map_err(|e| bad(e.to_string()))?;
@@ -326,18 +326,18 @@ pub fn read_token(
     }
     if !(200..300).contains(&status) {
         return Err(SignInError::BadAnswer {
-            detail: format!("HTTP {status} without an error code"),
+            detail: crate::tr!("signin-no-error-code", status = status),
         });
     }
     let access_token = text("access_token")?
         .filter(|t| is_token(t))
         .ok_or_else(|| SignInError::BadAnswer {
-            detail: "no usable access_token".into(),
+            detail: crate::tr!("signin-no-token"),
         })?
         .to_string();
     if !text("token_type")?.is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
         return Err(SignInError::BadAnswer {
-            detail: "the token is not a Bearer token".into(),
+            detail: crate::tr!("signin-not-bearer"),
         });
     }
     // Microsoft documents expires_in in seconds; an absent or absurd value is read as
@@ -433,51 +433,35 @@ impl SignInError {
 
 impl fmt::Display for SignInError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SignInError::NotStartedHere => f.write_str(
-                "this sign-in answer was not started by this page, or was already used; \
-                 nothing was looked up: click the contact in Lync again",
-            ),
-            SignInError::TooSlow => f.write_str(
-                "the sign-in took more than 10 minutes; click the contact in Lync again",
-            ),
-            SignInError::ConsentRequired { admin_consent_url } => write!(
-                f,
-                "an administrator must grant consent to this application before it can look \
-                 contacts up in Microsoft Graph (AADSTS65001): ask a Global or Privileged Role \
-                 Administrator to open {admin_consent_url} and accept the User.Read.All permission"
-            ),
-            SignInError::Cancelled => f.write_str(
-                "the sign-in was cancelled, so the contact could not be looked up; click the \
-                 contact in Lync again and sign in with your work account",
-            ),
+        let text = match self {
+            SignInError::NotStartedHere => crate::tr!("signin-not-started-here"),
+            SignInError::TooSlow => crate::tr!("signin-too-slow", minutes = SIGN_IN_LIFETIME / 60),
+            SignInError::ConsentRequired { admin_consent_url } => {
+                crate::tr!("signin-consent", url = admin_consent_url)
+            }
+            SignInError::Cancelled => crate::tr!("signin-cancelled"),
             SignInError::NotSinglePageApp {
                 redirect_uri,
                 authority,
                 description,
             } => {
-                write!(
-                    f,
-                    "the sign-in could not be completed: the browser blocked the token request to \
-                     {authority}. In the app registration (Authentication), the redirect URI \
-                     {redirect_uri} must be registered under the platform \"Single-page \
-                     application\", not \"Web\" (AADSTS9002326); and {authority} must be listed \
-                     in the page's Content-Security-Policy connect-src"
-                )?;
+                let text = crate::tr!("signin-not-spa", authority = authority, uri = redirect_uri);
                 match description {
-                    Some(d) if !d.is_empty() => write!(f, " (the identity platform said: {d})"),
-                    _ => Ok(()),
+                    Some(d) if !d.is_empty() => {
+                        format!(
+                            "{text} {}",
+                            crate::tr!("signin-platform-said", description = d)
+                        )
+                    }
+                    _ => text,
                 }
             }
-            SignInError::Refused { error, description } => write!(
-                f,
-                "the sign-in was refused by the identity platform ({error}): {description}"
-            ),
-            SignInError::BadAnswer { detail } => write!(
-                f,
-                "the identity platform's token answer could not be read: {detail}"
-            ),
-        }
+            SignInError::Refused { error, description } => {
+                crate::tr!("signin-refused", error = error, description = description)
+            }
+            SignInError::BadAnswer { detail } => crate::tr!("signin-unreadable", detail = detail),
+        };
+        f.write_str(&text)
     }
 }
 
@@ -752,5 +736,37 @@ mod tests {
         ] {
             assert_eq!(Token::decode(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn advice_in_french_keeps_the_urls() {
+        assert!(crate::i18n::set_language("fr"));
+        let s = settings();
+        let consent = SignInError::from_oauth("consent_required", "", &s, &page()).to_string();
+        assert!(
+            consent.starts_with("un administrateur doit donner son consentement"),
+            "{consent}"
+        );
+        assert!(
+            consent.contains(" https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/adminconsent?client_id=11111111-2222-3333-4444-555555555555&"),
+            "{consent}"
+        );
+        let spa =
+            SignInError::from_oauth("invalid_request", "AADSTS9002326: x", &s, &page()).to_string();
+        assert!(
+            spa.contains("https://intranet.contoso.com/quickcall/index.html doit être enregistrée"),
+            "{spa}"
+        );
+        assert!(
+            spa.contains("https://login.microsoftonline.com doit figurer"),
+            "{spa}"
+        );
+        assert!(
+            spa.ends_with("(réponse de la plateforme d’identités\u{a0}: AADSTS9002326: x)"),
+            "{spa}"
+        );
+        let slow = SignInError::TooSlow.to_string();
+        assert!(slow.contains("plus de 10 minutes"), "{slow}");
+        crate::i18n::set_language("en");
     }
 }

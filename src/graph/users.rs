@@ -129,7 +129,7 @@ pub fn read_users(
     body: &str,
 ) -> Result<Vec<Person>, GraphError> {
     let bad = |detail: String| GraphError::BadAnswer {
-        detail: format!("not the list of users Graph sends ({detail})"),
+        detail: crate::tr!("graph-not-users", detail = detail),
     };
     let json = crate::json::parse(body).map_err(bad)?;
     let value = Fields::of(&json, "")
@@ -270,51 +270,36 @@ impl GraphError {
 
 impl fmt::Display for GraphError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Graph's own message, when it gave one, after the status: " (Graph said: ...)".
         let said = |m: &str| {
             if m.is_empty() {
                 String::new()
             } else {
-                format!(" (Graph said: {m})")
+                format!(" {}", crate::tr!("graph-said", message = m))
             }
         };
-        match self {
-            GraphError::Network { origin, detail } => write!(
-                f,
-                "Microsoft Graph at {origin} could not be reached ({detail}); check the network, \
-                 and that {origin} is listed in the page's Content-Security-Policy connect-src"
-            ),
-            GraphError::Unauthorized { message } => write!(
-                f,
-                "Microsoft Graph refused the sign-in even after signing in again (HTTP 401){}; \
-                 close the browser, click the contact again, and if it persists ask your \
-                 administrator to check the app registration",
-                said(message)
-            ),
-            GraphError::Forbidden { message } => write!(
-                f,
-                "Microsoft Graph refused the lookup (HTTP 403){}: the app registration needs the \
-                 delegated Microsoft Graph permission User.Read.All, with administrator consent",
-                said(message)
-            ),
-            GraphError::Busy { status } => write!(
-                f,
-                "Microsoft Graph is busy or unavailable (HTTP {status}, {MAX_ATTEMPTS} attempts); \
-                 wait a minute and click the contact again"
-            ),
-            GraphError::Refused { status, message } => write!(
-                f,
-                "Microsoft Graph refused the lookup (HTTP {status}){}",
-                said(message)
-            ),
-            GraphError::BadAnswer { detail } => {
-                write!(f, "Microsoft Graph's answer could not be read: {detail}")
+        let text = match self {
+            GraphError::Network { origin, detail } => {
+                crate::tr!("graph-network", origin = origin, detail = detail)
             }
-            GraphError::NoUserId { contact, attribute } => write!(
-                f,
-                "{contact} was found in Entra ID, but without a value for {attribute}, the \
-                 attribute that holds the ITSM user id (config.json's directory.userid_attribute)"
-            ),
-        }
+            GraphError::Unauthorized { message } => {
+                crate::tr!("graph-unauthorized", said = said(message))
+            }
+            GraphError::Forbidden { message } => {
+                crate::tr!("graph-forbidden", said = said(message))
+            }
+            GraphError::Busy { status } => {
+                crate::tr!("graph-busy", status = status, attempts = MAX_ATTEMPTS)
+            }
+            GraphError::Refused { status, message } => {
+                crate::tr!("graph-refused", status = status, said = said(message))
+            }
+            GraphError::BadAnswer { detail } => crate::tr!("graph-unreadable", detail = detail),
+            GraphError::NoUserId { contact, attribute } => {
+                crate::tr!("graph-no-user-id", contact = contact, attribute = attribute)
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -498,5 +483,25 @@ mod tests {
             detail: "Failed to fetch".into(),
         };
         assert!(net.to_string().contains("connect-src"), "{net}");
+    }
+
+    #[test]
+    fn errors_in_french_keep_their_values() {
+        assert!(crate::i18n::set_language("fr"));
+        let forbidden = GraphError::from_status(
+            403,
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}}"#,
+        )
+        .to_string();
+        assert!(
+            forbidden.starts_with("Microsoft Graph a refusé la recherche (HTTP 403) (réponse de Graph\u{a0}: Authorization_RequestDenied: Insufficient privileges)"),
+            "{forbidden}"
+        );
+        assert!(forbidden.contains("User.Read.All"), "{forbidden}");
+        let busy = GraphError::Busy { status: 503 }.to_string();
+        assert!(busy.contains("HTTP 503, 3 tentatives"), "{busy}");
+        let refused = GraphError::from_status(400, "").to_string();
+        assert_eq!(refused, "Microsoft Graph a refusé la recherche (HTTP 400)");
+        crate::i18n::set_language("en");
     }
 }

@@ -62,7 +62,10 @@ fn every_message_renders_in_every_language() {
                 .map(|(n, v)| (*n, v as &dyn Display))
                 .collect();
             let out = text_in(code, id, &args);
-            assert!(!out.contains("{ $") && !out.contains("{$"), "{code}: {id}: {out}");
+            assert!(
+                !out.contains("{ $") && !out.contains("{$"),
+                "{code}: {id}: {out}"
+            );
             for v in &values {
                 assert!(out.contains(v.as_str()), "{code}: {id} lost {v}: {out}");
             }
@@ -102,9 +105,23 @@ fn every_message_is_used_and_every_use_exists() {
             "en.ftl has {id}, which no code uses: remove it from every catalogue"
         );
     }
-    // Every `tr!("id"` in the code has a message.
-    for (at, _) in code.match_indices("tr!(\"") {
-        let rest = &code[at + 5..];
+    // Every `tr!("id"` in the code (comments aside; rustfmt may break the line after
+    // the parenthesis) has a message.
+    let code: String = code
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (at, _) in code.match_indices("tr!(") {
+        // `tr!`, not `include_str!` or `attr!`.
+        let before = code[..at].chars().next_back().unwrap_or(' ');
+        if before.is_alphanumeric() || before == '_' {
+            continue;
+        }
+        let rest = code[at + 4..].trim_start();
+        let Some(rest) = rest.strip_prefix('"') else {
+            continue;
+        };
         let id = &rest[..rest.find('"').unwrap_or(0)];
         assert!(
             find(LANGUAGES[0].1, id).is_some(),
@@ -150,8 +167,66 @@ fn the_current_language_and_its_fallback() {
         crate::tr!("working-opening", host = "ev.example"),
         "Opening ev.example…"
     );
-    assert_eq!(text_in("xx", "error-heading", &[]), text_in("en", "error-heading", &[]));
+    assert_eq!(
+        text_in("xx", "error-heading", &[]),
+        text_in("en", "error-heading", &[])
+    );
     assert_eq!(text_in("fr", "no-such-message", &[]), "no-such-message");
     assert!(is_available("fr") && !is_available("FR") && !is_available("fr-FR"));
     assert_eq!(available().collect::<Vec<_>>(), ["en", "fr"]);
+}
+
+/// Runs `f` as the page does: no catalogue compiled in, none loaded at first.
+fn as_the_page(f: impl FnOnce()) {
+    COMPILED_IN.with(|c| c.set(false));
+    LOADED.with(|l| l.borrow_mut().clear());
+    f();
+    LOADED.with(|l| l.borrow_mut().clear());
+    COMPILED_IN.with(|c| c.set(true));
+    set_language("en");
+}
+
+#[test]
+fn without_a_catalogue_messages_are_tokens_until_rendered() {
+    as_the_page(|| {
+        set_language("en");
+        let inner = crate::tr!("working-opening", host = "ev.example");
+        assert!(
+            inner.starts_with(OPEN) && !inner.contains("Opening"),
+            "{inner:?}"
+        );
+        // Tokens survive formatting and nesting.
+        let outer = format!(
+            "x: {}",
+            crate::tr!("error-internal", detail = inner.clone())
+        );
+        // Without any catalogue, a readable fallback.
+        assert_eq!(render(&inner), "working-opening (host: ev.example)");
+        assert!(load("en", LANGUAGES[0].1.to_string()));
+        assert!(load("fr", LANGUAGES[1].1.to_string()));
+        assert!(!load("xx", String::new()));
+        assert_eq!(render(&inner), "Opening ev.example…");
+        assert_eq!(
+            render(&outer),
+            "x: the page stopped on an internal error: Opening ev.example…"
+        );
+        set_language("fr");
+        assert_eq!(render(&inner), "Ouverture de ev.example…");
+        // Once loaded, messages are words at once.
+        assert_eq!(crate::tr!("working-opening", host = "a"), "Ouverture de a…");
+        assert_eq!(render("plain text"), "plain text");
+    });
+}
+
+#[test]
+fn stray_token_marks_from_outside_are_dropped() {
+    as_the_page(|| {
+        let hostile = format!("{OPEN}error-heading{CLOSE}{SEP}");
+        let t = crate::tr!("working-opening", host = hostile);
+        assert!(load("en", LANGUAGES[0].1.to_string()));
+        assert_eq!(render(&t), "Opening error-heading…");
+        // An unclosed token in a text is shown without its marks.
+        assert_eq!(render(&format!("a{OPEN}b{SEP}c")), "abc");
+        assert!(balanced(&t) && !balanced(&hostile));
+    });
 }

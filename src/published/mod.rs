@@ -248,46 +248,40 @@ pub enum DirectoryError {
 
 impl fmt::Display for DirectoryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DirectoryError::Signed { file, error } => write!(f, "{file}: {error}"),
-            DirectoryError::Unreadable { file, problem } => write!(
-                f,
-                "{file}: the directory file is signed but cannot be read: {problem}"
+        let text = match self {
+            DirectoryError::Signed { file, error } => {
+                crate::tr!("export-file-error", file = file, error = error)
+            }
+            DirectoryError::Unreadable { file, problem } => {
+                crate::tr!("export-unreadable", file = file, problem = problem)
+            }
+            DirectoryError::UnknownFormat { found } => crate::tr!(
+                "export-unknown-format",
+                file = MANIFEST_FILE,
+                found = found,
+                format = FORMAT
             ),
-            DirectoryError::UnknownFormat { found } => write!(
-                f,
-                "{MANIFEST_FILE}: the directory format '{found}' is not one this page reads \
-                 ({FORMAT}); update the page to the version of the export tool"
+            DirectoryError::Expired { expires, now } => crate::tr!(
+                "export-expired",
+                expires = format_utc(*expires),
+                now = format_utc(*now)
             ),
-            DirectoryError::Expired { expires, now } => write!(
-                f,
-                "the directory export expired on {} (it is now {}): the scheduled export \
-                 has stopped running; check the scheduled task and run `lync-quickcall export` again",
-                format_utc(*expires),
-                format_utc(*now)
+            DirectoryError::NotYetValid { created, now } => crate::tr!(
+                "export-not-yet-valid",
+                created = format_utc(*created),
+                now = format_utc(*now)
             ),
-            DirectoryError::NotYetValid { created, now } => write!(
-                f,
-                "the directory export was made on {}, which is in the future (it is now {}): \
-                 the clock of this computer or of the export server is wrong",
-                format_utc(*created),
-                format_utc(*now)
-            ),
-            DirectoryError::WrongShard { file, found } => write!(
-                f,
-                "{file}: this is the directory shard {found}, not the one asked for: files \
-                 from different exports are mixed up, or a shard was replaced; copy the \
-                 export folder again"
-            ),
-            DirectoryError::Corrupt { file, problem } => write!(
-                f,
-                "{file}: the directory entry is damaged ({problem}); run the export again"
-            ),
-            DirectoryError::ShardNotLoaded { file } => write!(
-                f,
-                "internal error: the directory shard {file} was not loaded before the lookup"
-            ),
-        }
+            DirectoryError::WrongShard { file, found } => {
+                crate::tr!("export-wrong-shard", file = file, found = found)
+            }
+            DirectoryError::Corrupt { file, problem } => {
+                crate::tr!("export-corrupt", file = file, problem = problem)
+            }
+            DirectoryError::ShardNotLoaded { file } => {
+                crate::tr!("export-shard-not-loaded", file = file)
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -336,7 +330,7 @@ fn verified_text<'a>(
     })?;
     let text = std::str::from_utf8(verified.payload()).map_err(|_| DirectoryError::Unreadable {
         file: file.to_string(),
-        problem: "it is not UTF-8 text".into(),
+        problem: crate::tr!("export-not-utf8"),
     })?;
     Ok((text, *verified.key()))
 }
@@ -402,42 +396,41 @@ impl VerifiedManifest {
                     found: printable(other),
                 })
             }
-            _ => return Err(unreadable("it has no \"format\"".into())),
+            _ => return Err(unreadable(crate::tr!("export-no-format"))),
         }
         let raw = RawManifest::read(&f).map_err(|e| unreadable(e.to_string()))?;
         if !valid_export_id(&raw.export_id) {
-            return Err(unreadable(format!(
-                "the export id '{}' is not 32 lowercase hex digits",
-                printable(&raw.export_id)
+            return Err(unreadable(crate::tr!(
+                "export-bad-id",
+                id = printable(&raw.export_id)
             )));
         }
         let salt: [u8; 32] = Base64::decode_vec(&raw.salt)
             .ok()
             .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| unreadable("the salt is not 32 bytes of base64".into()))?;
+            .ok_or_else(|| unreadable(crate::tr!("export-bad-salt")))?;
         let shard_bits = u8::try_from(raw.shard_bits)
             .ok()
             .filter(|b| *b <= MAX_SHARD_BITS)
             .ok_or_else(|| {
-                unreadable(format!(
-                    "shard_bits is {}, more than {MAX_SHARD_BITS}",
-                    raw.shard_bits
+                unreadable(crate::tr!(
+                    "export-shard-bits",
+                    value = raw.shard_bits,
+                    max = MAX_SHARD_BITS
                 ))
             })?;
         if raw.attributes.len() > MAX_ATTRIBUTES
             || !raw.attributes.iter().all(|a| valid_attribute(a))
         {
-            return Err(unreadable(
-                "the attribute names are too many, empty, too long or have control characters"
-                    .into(),
-            ));
+            return Err(unreadable(crate::tr!("export-bad-attributes")));
         }
         if raw.expires <= raw.created {
-            return Err(unreadable("it expires before it was created".into()));
+            return Err(unreadable(crate::tr!("export-expires-before-created")));
         }
         if raw.expires - raw.created > MAX_VALID_DAYS * 86_400 {
-            return Err(unreadable(format!(
-                "it claims to be valid for more than {MAX_VALID_DAYS} days, which the export tool never writes"
+            return Err(unreadable(crate::tr!(
+                "export-too-long",
+                days = MAX_VALID_DAYS
             )));
         }
         if raw.created > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
@@ -507,14 +500,14 @@ impl VerifiedManifest {
 
     /// One line for the dry-run report and `check-config`.
     pub fn summary(&self) -> String {
-        format!(
-            "signed export {} of {} users ({} keys), made {}, expires {}, signed by {}",
-            self.export_id,
-            self.users,
-            self.keys,
-            format_utc(self.created),
-            format_utc(self.expires),
-            self.signer
+        crate::tr!(
+            "export-summary",
+            id = self.export_id,
+            users = self.users,
+            keys = self.keys,
+            created = format_utc(self.created),
+            expires = format_utc(self.expires),
+            signer = self.signer
         )
     }
 
@@ -579,23 +572,19 @@ impl VerifiedManifest {
         for (n, entry) in raw_entries.iter().enumerate() {
             let (id, ciphertext) = match entry.as_array() {
                 Some([Json::String(id), Json::String(c)]) => (id, c),
-                _ => {
-                    return Err(unreadable(format!(
-                        "entry {n} is not a pair of strings [\"id\", \"ciphertext\"]"
-                    )))
-                }
+                _ => return Err(unreadable(crate::tr!("export-entry-not-pair", n = n))),
             };
             let id: [u8; 16] = Base64UrlUnpadded::decode_vec(id)
                 .ok()
                 .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| unreadable(format!("entry {n} has a malformed lookup id")))?;
+                .ok_or_else(|| unreadable(crate::tr!("export-entry-bad-id", n = n)))?;
             if Locator::from_id(id).shard(self.shard_bits) != shard.index {
-                return Err(unreadable(format!("entry {n} belongs to another shard")));
+                return Err(unreadable(crate::tr!("export-entry-other-shard", n = n)));
             }
             let ciphertext = Base64::decode_vec(ciphertext)
-                .map_err(|_| unreadable(format!("entry {n} is not base64")))?;
+                .map_err(|_| unreadable(crate::tr!("export-entry-not-base64", n = n)))?;
             if entries.iter().any(|(known, _)| *known == id) {
-                return Err(unreadable(format!("entry {n} repeats a lookup id")));
+                return Err(unreadable(crate::tr!("export-entry-repeated", n = n)));
             }
             entries.push((id, ciphertext));
         }
@@ -673,20 +662,22 @@ impl VerifiedShard {
         let Some((_, ciphertext)) = self.entries.iter().find(|(id, _)| *id == loc.id) else {
             return Ok(Lookup::Unknown);
         };
-        let corrupt = |problem: &str| DirectoryError::Corrupt {
+        let corrupt = |problem: String| DirectoryError::Corrupt {
             file: self.file.clone(),
-            problem: problem.to_string(),
+            problem,
         };
         let plain = entry_cipher(&self.salt, &material)
             .decrypt(Nonce::from_slice(&NONCE), ciphertext.as_slice())
-            .map_err(|_| corrupt("it does not decrypt"))?;
-        let text = std::str::from_utf8(&plain).map_err(|_| corrupt("it is not UTF-8"))?;
-        let people = crate::json::parse(text).map_err(|e| corrupt(&format!("bad JSON: {e}")))?;
+            .map_err(|_| corrupt(crate::tr!("export-no-decrypt")))?;
+        let text =
+            std::str::from_utf8(&plain).map_err(|_| corrupt(crate::tr!("export-not-utf8")))?;
+        let people = crate::json::parse(text)
+            .map_err(|e| corrupt(crate::tr!("export-bad-json", error = e)))?;
         let people = people
             .as_array()
-            .ok_or_else(|| corrupt("it is not a list of people"))?;
+            .ok_or_else(|| corrupt(crate::tr!("export-not-people")))?;
         if people.is_empty() || people.len() > MAX_PEOPLE_PER_KEY {
-            return Err(corrupt("it lists no person, or too many"));
+            return Err(corrupt(crate::tr!("export-people-count")));
         }
         let mut out = Vec::with_capacity(people.len());
         for person in people {
@@ -695,19 +686,19 @@ impl VerifiedShard {
                     let name = match name {
                         Json::String(n) => Some(n.clone()),
                         Json::Null => None,
-                        _ => return Err(corrupt("a display name is not a string")),
+                        _ => return Err(corrupt(crate::tr!("export-name-not-string"))),
                     };
                     (u.clone(), name, a.as_u64())
                 }
-                _ => return Err(corrupt("a person is not [user id, name, attribute]")),
+                _ => return Err(corrupt(crate::tr!("export-person-shape"))),
             };
             if user_id.trim().is_empty() || user_id.chars().any(char::is_control) {
-                return Err(corrupt("a user id is empty or has control characters"));
+                return Err(corrupt(crate::tr!("export-user-id-bad")));
             }
             let attribute = attribute
                 .and_then(|a| usize::try_from(a).ok())
                 .and_then(|a| self.attributes.get(a))
-                .ok_or_else(|| corrupt("it names an attribute the manifest does not list"))?;
+                .ok_or_else(|| corrupt(crate::tr!("export-unknown-attribute")))?;
             out.push(Person {
                 user_id,
                 display_name,
@@ -738,6 +729,49 @@ impl Directory for ExportDirectory {
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod french_tests {
+    use super::*;
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn errors_in_french_keep_their_values() {
+        assert!(crate::i18n::set_language("fr"));
+        let expired = DirectoryError::Expired {
+            expires: 1_750_000_000,
+            now: 1_750_086_400,
+        }
+        .to_string();
+        assert!(
+            expired.starts_with(
+                "l’export de l’annuaire a expiré le 2025-06-15 15:06 UTC (date actuelle\u{a0}: 2025-06-16 15:06 UTC)"
+            ),
+            "{expired}"
+        );
+        assert!(expired.contains("`lync-quickcall export`"), "{expired}");
+        let corrupt = DirectoryError::Corrupt {
+            file: "0123/00af.json".into(),
+            problem: crate::tr!("export-no-decrypt"),
+        }
+        .to_string();
+        assert_eq!(
+            corrupt,
+            "0123/00af.json\u{a0}: l’entrée de l’annuaire est endommagée (elle ne peut pas \
+             être déchiffrée)\u{a0}; relancez l’export"
+        );
+        let format = DirectoryError::UnknownFormat {
+            found: "lync-quickcall-directory/2".into(),
+        }
+        .to_string();
+        assert!(
+            format.starts_with("manifest.json\u{a0}: le format d’annuaire «\u{a0}lync-quickcall-directory/2\u{a0}»"),
+            "{format}"
+        );
+        assert!(format.contains("(lync-quickcall-directory/1)"), "{format}");
+        crate::i18n::set_language("en");
+    }
+}
 #[cfg(test)]
 #[cfg(not(target_arch = "wasm32"))]
 mod tests;

@@ -29,7 +29,7 @@ pub async fn directory(
     for contact in contacts {
         let url = settings
             .url_for(contact)
-            .ok_or_else(|| network(format!("no lookup URL for {contact}")))?;
+            .ok_or_else(|| network(crate::tr!("endpoint-no-url", contact = contact)))?;
         let request = Request {
             credentials: credentials(settings.credentials),
             cache: RequestCache::NoStore,

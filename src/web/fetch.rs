@@ -78,7 +78,7 @@ impl Timer {
             .dyn_ref::<js_sys::Error>()
             .is_some_and(|e| e.name() == "AbortError");
         if aborted {
-            format!("no answer within {} s", self.timeout_ms / 1000)
+            crate::tr!("fetch-timeout", seconds = self.timeout_ms / 1000)
         } else {
             describe(e)
         }
@@ -93,7 +93,7 @@ impl Timer {
 
 /// Sends `request` now. The error is a one-line description.
 pub fn start(request: &Request<'_>) -> Result<Started, String> {
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or_else(|| crate::tr!("web-no-window"))?;
     let init = RequestInit::new();
     init.set_method(request.method);
     init.set_cache(request.cache);
@@ -134,7 +134,7 @@ impl Started {
         let resp = response.await.map_err(|e| timer.failed(&e))?;
         let response: Response = resp.dyn_into().map_err(|_| {
             timer.clear();
-            "not a response".to_string()
+            crate::tr!("fetch-not-response")
         })?;
         let retry_after = response.headers().get("Retry-After").ok().flatten();
         Ok((
@@ -155,7 +155,9 @@ impl Answer {
         let body = self.response.text().map_err(|e| timer.failed(&e))?;
         let text = JsFuture::from(body).await.map_err(|e| timer.failed(&e))?;
         timer.clear();
-        let text = text.as_string().ok_or("the answer is not text")?;
+        let text = text
+            .as_string()
+            .ok_or_else(|| crate::tr!("fetch-not-text"))?;
         Ok((self.status, self.retry_after, text))
     }
 
@@ -174,11 +176,26 @@ pub async fn send(request: &Request<'_>) -> Result<(u16, Option<String>, String)
     answer.text(timer).await
 }
 
+/// `cannot load {path}: {error}`.
+fn cannot_load(path: &str, error: &dyn std::fmt::Display) -> String {
+    crate::tr!("fetch-cannot-load", path = path, error = error)
+}
+
+/// `cannot read {path}: {error}`.
+fn cannot_read(path: &str, error: &dyn std::fmt::Display) -> String {
+    crate::tr!("fetch-cannot-read", path = path, error = error)
+}
+
+/// `the web server answered HTTP {status} {text}`.
+fn http_status(status: u16, text: &str) -> String {
+    crate::tr!("fetch-http-status", status = status, text = text)
+}
+
 /// Fetches a file beside the page: its bytes, or why not (naming the file).
 async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String> {
     file_or_missing(path, cache)
         .await?
-        .ok_or_else(|| format!("cannot load {path}: the web server answered HTTP 404 Not Found"))
+        .ok_or_else(|| cannot_load(path, &http_status(404, "Not Found")))
 }
 
 /// Like [`file`], but `None` when the server says the file is not there (404, 410).
@@ -190,21 +207,17 @@ async fn file_or_missing(
         cache,
         ..Request::get(path)
     };
-    let started = start(&request).map_err(|e| format!("cannot load {path}: {e}"))?;
-    let (answer, timer) = started
-        .answer()
-        .await
-        .map_err(|e| format!("cannot load {path}: {e}"))?;
+    let started = start(&request).map_err(|e| cannot_load(path, &e))?;
+    let (answer, timer) = started.answer().await.map_err(|e| cannot_load(path, &e))?;
     if matches!(answer.status, 404 | 410) {
         timer.clear();
         return Ok(None);
     }
     if !answer.response.ok() {
         timer.clear();
-        return Err(format!(
-            "cannot load {path}: the web server answered HTTP {} {}",
-            answer.status,
-            answer.response.status_text()
+        return Err(cannot_load(
+            path,
+            &http_status(answer.status, &answer.response.status_text()),
         ));
     }
     // An IIS custom error page or a fallback to index.html, answered 200.
@@ -217,10 +230,9 @@ async fn file_or_missing(
         .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
     if html {
         timer.clear();
-        return Err(format!(
-            "cannot load {path}: the web server answered an HTML page instead of the file \
-             (an error page, or a fallback to the start page): check that {path} is deployed \
-             and served as it is"
+        return Err(cannot_load(
+            path,
+            &crate::tr!("fetch-html-page", path = path),
         ));
     }
     Ok(Some((answer, timer)))
@@ -229,10 +241,7 @@ async fn file_or_missing(
 /// Fetches a file's bytes with the given cache mode.
 pub async fn bytes(path: &str, cache: RequestCache) -> Result<Vec<u8>, String> {
     let (answer, timer) = file(path, cache).await?;
-    answer
-        .bytes(timer)
-        .await
-        .map_err(|e| format!("cannot read {path}: {e}"))
+    answer.bytes(timer).await.map_err(|e| cannot_read(path, &e))
 }
 
 /// Fetches a file's bytes, or `None` when the server says it is not there.
@@ -243,7 +252,7 @@ pub async fn bytes_or_missing(path: &str, cache: RequestCache) -> Result<Option<
             .bytes(timer)
             .await
             .map(Some)
-            .map_err(|e| format!("cannot read {path}: {e}")),
+            .map_err(|e| cannot_read(path, &e)),
     }
 }
 
@@ -254,7 +263,7 @@ pub async fn text(path: &str) -> Result<String, String> {
         .text(timer)
         .await
         .map(|(_, _, t)| t)
-        .map_err(|e| format!("cannot read {path}: {e}"))
+        .map_err(|e| cannot_read(path, &e))
 }
 
 /// Waits `ms` milliseconds.

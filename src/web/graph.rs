@@ -80,7 +80,7 @@ pub fn accept(
 
 fn redirect(page_url: &str) -> Result<Url, SignInError> {
     crate::graph::signin::redirect_uri(page_url).ok_or_else(|| SignInError::BadAnswer {
-        detail: format!("the page's own address {page_url} is not a URL"),
+        detail: crate::tr!("signin-bad-page-url", url = page_url),
     })
 }
 
@@ -144,7 +144,10 @@ fn sign_in(
         started: now,
     };
     storage::set_session(PENDING_KEY, &pending.encode()).map_err(Failure::Browser)?;
-    super::dom::show_working("Signing in to Microsoft…");
+    // On the way out: words only if the catalogue is at hand, no fetch for them.
+    if crate::i18n::is_loaded(crate::i18n::language()) {
+        super::dom::show_working(&crate::tr!("working-signing-in"));
+    }
     let location = web_sys::window()
         .ok_or_else(|| Failure::Browser("no window".into()))?
         .location();

@@ -15,7 +15,7 @@ pub fn parse(text: &str) -> Result<Json, String> {
 
 fn walk(value: &JsValue, depth: u32) -> Result<Json, String> {
     if depth > MAX_DEPTH {
-        return Err("the JSON is nested too deeply".into());
+        return Err(crate::tr!("json-too-deep"));
     }
     if value.is_null() || value.is_undefined() {
         return Ok(Json::Null);
@@ -38,7 +38,7 @@ fn walk(value: &JsValue, depth: u32) -> Result<Json, String> {
     }
     let object = value
         .dyn_ref::<js_sys::Object>()
-        .ok_or("not a JSON value")?;
+        .ok_or_else(|| crate::tr!("json-not-a-value"))?;
     js_sys::Object::entries(object)
         .iter()
         .map(|entry| {
@@ -46,7 +46,7 @@ fn walk(value: &JsValue, depth: u32) -> Result<Json, String> {
             let key = pair
                 .get(0)
                 .as_string()
-                .ok_or("an object key is not a string")?;
+                .ok_or_else(|| crate::tr!("json-key-not-string"))?;
             Ok((key, walk(&pair.get(1), depth + 1)?))
         })
         .collect::<Result<_, String>>()

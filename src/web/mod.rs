@@ -2,6 +2,10 @@
 //! show the chooser, or explain what is wrong. Everything it decides comes from the
 //! core; this module only does the I/O. It must not panic (a panic poisons the module),
 //! and if it does anyway the panic hook still renders a message.
+//!
+//! The page speaks the browser's language from the start, and the one `config.json`
+//! sets once it is read ([`crate::i18n::choose`]). Opened without a contact, it shows
+//! what it is and offers to open `sip:` and `tel:` links (`dom::show_home`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,7 +25,7 @@ use crate::contact::Contact;
 use crate::directory::{DirectorySource, PassThrough};
 use crate::outcome::{decide, resolve_all, Outcome};
 use crate::published::{ExportDirectory, VerifiedManifest};
-use crate::query::PageQuery;
+use crate::query::{PageQuery, QueryError};
 use crate::report;
 use crate::signed::TrustedKeys;
 use crate::target::Target;
@@ -49,10 +53,50 @@ pub(crate) fn describe(value: &JsValue) -> String {
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
+/// The browser's preferred languages (`navigator.languages`), most preferred first.
+fn browser_languages() -> Vec<String> {
+    web_sys::window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|l| l.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Chooses the page's language ([`crate::i18n::choose`]: `configured`, config.json's
+/// `language`, else the browser's languages), and says it to the document.
+fn use_language(configured: Option<&str>) {
+    let preferred = browser_languages();
+    let code = crate::i18n::choose(configured, preferred.iter().map(String::as_str));
+    crate::i18n::set_language(code);
+    dom::set_language(code);
+}
+
+/// Fetches the catalogue of the page's language (`locales/<code>.ftl`, beside
+/// `index.html`), or English when that fails, unless it is at hand: called before any
+/// state with words is shown. Most loads redirect without words and never fetch one.
+/// A catalogue that cannot be had leaves the messages readable (their ids and values).
+pub(crate) async fn ensure_catalogue() {
+    let code = crate::i18n::language();
+    for candidate in [code, crate::i18n::CODES[0]] {
+        if crate::i18n::is_loaded(candidate) {
+            break;
+        }
+        if let Ok(text) = fetch::text(&format!("locales/{candidate}.ftl")).await {
+            crate::i18n::load(candidate, text);
+            break;
+        }
+    }
+    dom::set_language(code);
+}
+
 /// Installs a panic hook that renders the panic as the page's error message.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("the page stopped on an internal error: {info}");
+        let message = crate::tr!("error-internal", detail = info);
         web_sys::console::error_1(&JsValue::from_str(&message));
         dom::show_error(&message, None);
     }));
@@ -62,7 +106,11 @@ fn install_panic_hook() {
 #[wasm_bindgen]
 pub async fn run() {
     install_panic_hook();
+    // The browser's language until config.json is read, so that even its absence is
+    // explained in the technician's language.
+    use_language(None);
     if let Err(e) = run_page().await {
+        ensure_catalogue().await;
         dom::show_error(&e.message, e.fallback.as_ref());
     }
 }
@@ -91,10 +139,13 @@ async fn run_page() -> Result<(), PageError> {
     let page_url = location.href().map_err(|e| describe(&e))?;
     match prepare(&search, "config.json", &page_url, returned).await? {
         Step::Go(target) => {
-            dom::show_working(&format!(
-                "Opening {}…",
-                target.url().host_str().unwrap_or("the ITSM")
-            ));
+            // Without fetching words: boot.js already says "Opening the quick call…".
+            if crate::i18n::is_loaded(crate::i18n::language()) {
+                dom::show_working(&match target.url().host_str() {
+                    Some(host) => crate::tr!("working-opening", host = host),
+                    None => crate::tr!("working-opening-quick-call"),
+                });
+            }
             // `replace`, so that Back does not bounce through this page.
             location
                 .replace(target.as_str())
@@ -132,6 +183,7 @@ pub(crate) async fn prepare(
 ) -> Result<Step, PageError> {
     let config_text = fetch::text(config_url).await?;
     let config = Config::from_json(&config_text)?;
+    use_language(config.language.as_deref());
     let fallback = || config.profile(None).ok().and_then(|p| p.unknown_contact());
     // A sign-in answer is checked before anything else is read: a forged or replayed
     // one stops here, and its code never reaches the token endpoint.
@@ -152,6 +204,16 @@ pub(crate) async fn prepare(
     };
     let query = match PageQuery::parse(search) {
         Ok(q) => q,
+        // Opened without a contact, by someone browsing to it: what the page is, and
+        // the way to make it open sip: and tel: links.
+        Err(QueryError::MissingContact) => {
+            let profile = crate::query::requested_profile(search);
+            config.profile(profile.as_deref())?;
+            let handler = protocol_handler(page_url, profile.as_deref());
+            ensure_catalogue().await;
+            dom::show_home(&config, profile.as_deref(), handler);
+            return Ok(Step::Shown);
+        }
         Err(e) => {
             return Err(PageError {
                 message: e.to_string(),
@@ -166,7 +228,7 @@ pub(crate) async fn prepare(
     };
     let (source, resolutions) = match &config.directory {
         DirectorySource::None => (
-            "none (the SIP address is the user id)".to_string(),
+            crate::tr!("page-directory-none"),
             resolve_all(&query.contacts, &PassThrough),
         ),
         // Never falls back to the SIP address when the export cannot be verified: the
@@ -205,13 +267,14 @@ pub(crate) async fn prepare(
                 .await
                 .map_err(|e| failed(e.to_string()))?;
             (
-                format!("lookup endpoint {}", settings.template()),
+                crate::tr!("page-directory-endpoint", template = settings.template()),
                 resolve_all(&query.contacts, &answers),
             )
         }
     };
     let outcome = decide(profile, &resolutions);
     if query.dry_run {
+        ensure_catalogue().await;
         dom::show_dry_run(&report::dry_run(
             &query,
             profile,
@@ -223,15 +286,38 @@ pub(crate) async fn prepare(
     }
     match outcome {
         Outcome::Navigate { target, .. } if config.allows(target.url()) => Ok(Step::Go(target)),
-        Outcome::Navigate { target, .. } => Err(PageError::from(format!(
-            "refusing to open {target}: it is not on a configured ITSM"
+        Outcome::Navigate { target, .. } => Err(PageError::from(crate::tr!(
+            "page-refused-target",
+            target = target
         ))),
         Outcome::Choose { choices, hidden } => {
+            ensure_catalogue().await;
             dom::show_chooser(&choices, hidden);
             Ok(Step::Shown)
         }
         Outcome::Failed { message, fallback } => Err(PageError { message, fallback }),
     }
+}
+
+/// Whether and how the page can offer to open `sip:` and `tel:` links: only in a
+/// secure context (https, or the local machine) of a browser with
+/// `navigator.registerProtocolHandler`.
+fn protocol_handler(page_url: &str, profile: Option<&str>) -> dom::Handler {
+    let Some(window) = web_sys::window() else {
+        return dom::Handler::Unsupported;
+    };
+    if !window.is_secure_context() {
+        return dom::Handler::NotSecure;
+    }
+    let supported = js_sys::Reflect::has(
+        &window.navigator(),
+        &JsValue::from_str("registerProtocolHandler"),
+    )
+    .unwrap_or(false);
+    if !supported {
+        return dom::Handler::Unsupported;
+    }
+    dom::Handler::Offer(crate::query::handler_url(page_url, profile))
 }
 
 /// Fetches and verifies the signed export under `path` (the manifest, then the shard
@@ -244,13 +330,7 @@ async fn export_directory(
     contacts: &[Contact],
 ) -> Result<(String, ExportDirectory), String> {
     let manifest_url = format!("{path}manifest.json");
-    let incomplete = |url: &str| {
-        format!(
-            "cannot load {url}: the web server answered HTTP 404 Not Found; the export in \
-             {path} is incomplete: copy its export folder before manifest.json, or run the \
-             export again"
-        )
-    };
+    let incomplete = |url: &str| crate::tr!("page-export-incomplete", url = url, path = path);
     // The shard found missing with the first manifest, and that manifest's export.
     let mut missed: Option<(String, String)> = None;
     loop {

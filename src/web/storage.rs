@@ -33,14 +33,9 @@ pub fn take_session(key: &str) -> Option<String> {
 /// Writes `key` to session storage.
 pub fn set_session(key: &str, value: &str) -> Result<(), String> {
     session()
-        .ok_or("this browser does not let the page keep the sign-in in session storage")?
+        .ok_or_else(|| crate::tr!("storage-session-unavailable"))?
         .set_item(key, value)
-        .map_err(|e| {
-            format!(
-                "cannot keep the sign-in in session storage: {}",
-                describe(&e)
-            )
-        })
+        .map_err(|e| crate::tr!("storage-session-failed", error = describe(&e)))
 }
 
 /// Reads `key` from local storage.
@@ -65,20 +60,20 @@ pub fn remove_local(key: &str) {
 /// 32 bytes from `crypto.getRandomValues`.
 pub fn random32() -> Result<[u8; 32], String> {
     let crypto = web_sys::window()
-        .ok_or("no window")?
+        .ok_or_else(|| crate::tr!("web-no-window"))?
         .crypto()
         .map_err(|e| describe(&e))?;
     let mut bytes = [0u8; 32];
     crypto
         .get_random_values_with_u8_array(&mut bytes)
-        .map_err(|e| format!("no secure random numbers: {}", describe(&e)))?;
+        .map_err(|e| crate::tr!("storage-no-random", error = describe(&e)))?;
     Ok(bytes)
 }
 
 /// Replaces the address bar's query (and the history entry) with `search`, keeping
 /// the path: the sign-in's `code` and `state` disappear from both.
 pub fn replace_query(search: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or_else(|| crate::tr!("web-no-window"))?;
     let path = window.location().pathname().map_err(|e| describe(&e))?;
     window
         .history()

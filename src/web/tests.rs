@@ -12,6 +12,7 @@ use super::{dom, prepare, PageError, Step};
 use crate::config::{Config, ConfigError};
 use crate::outcome::Choice;
 use crate::Contact;
+use wasm_bindgen::{closure::Closure, JsCast};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -290,4 +291,252 @@ fn a_sign_in_answer_is_taken_out_of_the_address_bar_and_used_once() {
         .unwrap()
         .is_none());
     super::storage::replace_query(&before).unwrap();
+}
+
+/// The `childList` mutation records of `#status` (and below) while `f` runs: a live
+/// region announces each batch, so a state must arrive as one.
+fn status_mutations(f: impl FnOnce()) -> usize {
+    let observer = web_sys::MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
+    let init = web_sys::MutationObserverInit::new();
+    init.set_child_list(true);
+    init.set_subtree(true);
+    observer.observe_with_options(&status(), &init).unwrap();
+    f();
+    let records = observer.take_records();
+    observer.disconnect();
+    records
+        .iter()
+        .filter(|r| {
+            r.dyn_ref::<web_sys::MutationRecord>()
+                .is_some_and(|r| r.type_() == "childList")
+        })
+        .count()
+}
+
+fn choices(names: &[&str]) -> Vec<Choice> {
+    let c = Config::from_json(CONFIG).unwrap();
+    let p = c.profile(None).unwrap();
+    names
+        .iter()
+        .map(|n| Choice {
+            label: n.to_string(),
+            contact: Contact::parse(&format!("sip:{n}@x.com")).unwrap(),
+            target: Some(p.quick_call(&format!("{n}@x.com")).unwrap()),
+            note: String::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn each_state_reaches_the_live_region_in_one_mutation() {
+    status();
+    assert_eq!(
+        status_mutations(|| dom::show_error("it broke", None)),
+        1,
+        "show_error"
+    );
+    assert_eq!(
+        status().get_attribute("aria-atomic").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        status_mutations(|| dom::show_chooser(&choices(&["ann", "bob", "cid"]), 2)),
+        1,
+        "show_chooser"
+    );
+    assert_eq!(
+        status_mutations(|| dom::show_working("Opening…")),
+        1,
+        "show_working"
+    );
+    // The heading comes first, for the announcement.
+    dom::show_error("it broke", None);
+    assert_eq!(
+        status().first_element_child().unwrap().tag_name(),
+        "H1",
+        "the error's heading"
+    );
+}
+
+/// The document's focused element's text.
+fn focused() -> String {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    doc.active_element()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+}
+
+/// Presses `key` (with `code`) on the focused element, as a keyboard would.
+fn press(key: &str, code: &str, ctrl: bool) {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_code(code);
+    init.set_ctrl_key(ctrl);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    let target: web_sys::EventTarget = match doc.active_element() {
+        Some(e) => e.into(),
+        None => doc.into(),
+    };
+    target.dispatch_event(&event).unwrap();
+}
+
+#[test]
+fn the_chooser_works_from_the_keyboard() {
+    status();
+    dom::show_chooser(&choices(&["ann", "bob", "cid"]), 0);
+    assert_eq!(focused(), "ann", "focus starts on the first person");
+    press("ArrowDown", "ArrowDown", false);
+    assert_eq!(focused(), "bob");
+    press("ArrowRight", "ArrowRight", false);
+    press("ArrowDown", "ArrowDown", false);
+    assert_eq!(focused(), "ann", "down from the last wraps");
+    press("ArrowUp", "ArrowUp", false);
+    assert_eq!(focused(), "cid", "up from the first wraps");
+    press("ArrowLeft", "ArrowLeft", false);
+    assert_eq!(focused(), "bob");
+    press("ArrowDown", "ArrowDown", true);
+    assert_eq!(focused(), "bob", "Ctrl+arrow is the browser's");
+    // A number clicks its line's link (the click is caught here, not followed).
+    let clicked = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let seen = clicked.clone();
+    let catch = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+        e.prevent_default();
+        let a: Element = e.target().unwrap().dyn_into().unwrap();
+        seen.borrow_mut().push(a.text_content().unwrap());
+    });
+    let el = status();
+    el.add_event_listener_with_callback("click", catch.as_ref().unchecked_ref())
+        .unwrap();
+    press("3", "Digit3", false);
+    // AZERTY: the digit key types '"' without Shift; its code still names it.
+    press("\"", "Digit2", false);
+    press("9", "Digit9", false);
+    press("1", "Digit1", true);
+    el.remove_event_listener_with_callback("click", catch.as_ref().unchecked_ref())
+        .unwrap();
+    assert_eq!(*clicked.borrow(), ["cid", "bob"]);
+    // Outside the chooser, keys do nothing.
+    dom::show_error("it broke", None);
+    press("ArrowDown", "ArrowDown", false);
+    assert_ne!(focused(), "ann");
+}
+
+#[test]
+async fn a_page_without_a_contact_offers_to_open_sip_and_tel_links() {
+    // A stand-in for the browser's registration, recording its calls.
+    let navigator = web_sys::window().unwrap().navigator();
+    let record = js_sys::Function::new_with_args("s, u", "window.__calls.push([s, u]);");
+    let window = web_sys::window().unwrap();
+    let calls = js_sys::Array::new();
+    js_sys::Reflect::set(&window, &"__calls".into(), &calls).unwrap();
+    js_sys::Reflect::set(&navigator, &"registerProtocolHandler".into(), &record).unwrap();
+    let step = go("?profile=db50004").await;
+    assert!(
+        matches!(step, Ok(Step::Shown)),
+        "{:?}",
+        step.err().map(|e| e.message)
+    );
+    assert_eq!(state(), "home");
+    let text = status().text_content().unwrap();
+    for name in ["production (default)", "db50004", "tpl"] {
+        assert!(text.contains(name), "{text}");
+    }
+    let button: web_sys::HtmlElement = status()
+        .query_selector("button")
+        .unwrap()
+        .expect("the button")
+        .dyn_into()
+        .unwrap();
+    button.click();
+    js_sys::Reflect::delete_property(&navigator, &"registerProtocolHandler".into()).unwrap();
+    let url = "https://intranet.contoso.com/quickcall/index.html?profile=db50004&contactId=%s";
+    let got: Vec<(String, String)> = calls
+        .iter()
+        .map(|c| {
+            let c: js_sys::Array = c.dyn_into().unwrap();
+            (c.get(0).as_string().unwrap(), c.get(1).as_string().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("sip".to_string(), url.to_string()),
+            ("tel".to_string(), url.to_string())
+        ]
+    );
+    let result = status().query_selector(".result").unwrap().unwrap();
+    assert!(
+        result
+            .text_content()
+            .unwrap()
+            .contains("chrome://settings/handlers"),
+        "{:?}",
+        result.text_content()
+    );
+    // An unknown profile is an error, not a page that registers a broken link.
+    let Err(e) = go("?profile=nope").await else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("nope"), "{}", e.message);
+}
+
+#[test]
+async fn config_json_can_choose_french() {
+    let french = CONFIG.replacen('{', r#"{"language":"fr","#, 1);
+    let step = prepare(
+        "?contactId=Contacts=<sip:a@x.com>,<sip:b@x.com>",
+        &data_url(&french),
+        PAGE,
+        None,
+    )
+    .await;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let lang = doc.document_element().unwrap().get_attribute("lang");
+    let title = doc.title();
+    let heading = status()
+        .query_selector("h1")
+        .unwrap()
+        .unwrap()
+        .text_content();
+    let error = prepare(
+        "?contactId=javascript:alert(1)",
+        &data_url(&french),
+        PAGE,
+        None,
+    )
+    .await;
+    // Back to the browser's language (English in the test browser).
+    let english = prepare(
+        "?contactId=sip:a@x.com&dryrun=1",
+        &data_url(CONFIG),
+        PAGE,
+        None,
+    )
+    .await;
+    crate::i18n::set_language("en");
+    assert!(matches!(step, Ok(Step::Shown)));
+    assert_eq!(lang.as_deref(), Some("fr"));
+    assert_eq!(title, "Appel rapide EasyVista");
+    assert_eq!(heading.as_deref(), Some("Qui est l’appelant ?"));
+    let Err(e) = error else { panic!("should fail") };
+    assert!(e.message.contains("javascript:alert(1)"), "{}", e.message);
+    assert!(
+        e.message.contains("n’est ni une adresse SIP"),
+        "{}",
+        e.message
+    );
+    assert!(english.is_ok());
+    assert_eq!(
+        status()
+            .query_selector("h1")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some("Dry run: nothing was opened")
+    );
 }

@@ -13,6 +13,24 @@ fn url(s: &str) -> Url {
     }
 }
 
+/// Whether the tests run in Firefox (Gecko), whose URL parser refuses some hosts the
+/// URL Standard allows.
+fn is_gecko() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into());
+        let agent = navigator.and_then(|n| js_sys::Reflect::get(&n, &"userAgent".into()));
+        agent
+            .ok()
+            .and_then(|a| a.as_string())
+            .is_some_and(|a| a.contains("Gecko/") && a.contains("Firefox/"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
+}
+
 #[track_caller]
 fn href(s: &str) -> String {
     url(s).as_str().to_string()
@@ -556,7 +574,9 @@ fn equality_display_and_debug() {
 
 #[test]
 fn unusual_hosts() {
-    // Characters the URL Standard allows in a domain stay as they are.
+    // Characters the URL Standard allows in a domain stay as they are (the `url` crate,
+    // Chromium). Firefox's parser refuses some of them (`a"b`, `a{b`, ...): the page
+    // then refuses such a configuration there, but no engine makes another host of it.
     for host in [
         "a\"b",
         "a{b",
@@ -577,7 +597,10 @@ fn unusual_hosts() {
         "xn--a.example",
     ] {
         let input = format!("https://{host}/");
-        assert_eq!(url(&input).host_str(), Some(host), "{input}");
+        match Url::parse(&input) {
+            Ok(u) => assert_eq!(u.host_str(), Some(host), "{input}"),
+            Err(e) => assert!(is_gecko(), "{input} does not parse: {e}"),
+        }
     }
     // The one printable ASCII character the two write differently in a host: Chromium
     // escapes '*', the `url` crate (and the URL Standard) keep it.

@@ -13,7 +13,9 @@
 //!    unoptimised module;
 //! 4. esbuild ([`crate::tools::esbuild`]) bundles `www/main.js` with the glue into one
 //!    minified module script (one file and one module to link instead of two), and
-//!    minifies `boot.js` (kept ES5) and `style.css`;
+//!    minifies `boot.js` (kept ES5; its messages filled in from `locales/`, see
+//!    [`BOOT_MESSAGES`]) and `style.css`; `index.html`'s `<noscript>` gets its message
+//!    in every language;
 //! 5. the files of `www/` and those, with content-hashed names for everything the page
 //!    loads except `index.html` and `config.json`, which keep their names (Lync links
 //!    point at the first, administrators edit the second). Each reference is rewritten
@@ -25,6 +27,7 @@
 //!   index.html  config.json  web.config  .htaccess (Apache)
 //!   boot-<hash>.js  main-<hash>.js (with the glue)  style-<hash>.css
 //!   lync_quickcall_bg-<hash>.wasm
+//!   locales/en.ftl fr.ftl (the page's words, fetched when it shows some)
 //!   directory/            (copied from www/directory/ when present)
 //! ```
 
@@ -154,7 +157,11 @@ fn build() -> Result<Built> {
         &out.join("main.js"),
         &["--bundle", "--format=esm", "--target=es2020"],
     )?;
-    let boot = esbuild(&www.join("boot.js"), &["--target=es5"])?;
+    // boot.js's messages, in every language of locales/.
+    let catalogues = catalogues(&project_root().join("locales"))?;
+    let boot = fill_boot_texts(&fs::read_to_string(www.join("boot.js"))?, &catalogues)?;
+    fs::write(out.join("boot.js"), boot)?;
+    let boot = esbuild(&out.join("boot.js"), &["--target=es5"])?;
     let style = esbuild(&www.join("style.css"), &[])?;
     Ok(Built {
         main,
@@ -162,6 +169,102 @@ fn build() -> Result<Built> {
         style,
         wasm,
     })
+}
+
+/// The messages `boot.js` (and `main.js`, through it) shows before or without the module.
+pub const BOOT_MESSAGES: [&str; 9] = [
+    "page-title",
+    "working-opening-quick-call",
+    "error-heading",
+    "boot-no-wasm-heading",
+    "boot-no-wasm",
+    "boot-from-file",
+    "boot-script-failed",
+    "boot-not-started",
+    "boot-start-failed",
+];
+
+/// One catalogue of `locales/`: its language code and its `(id, text)` messages.
+pub type Catalogue = (String, Vec<(String, String)>);
+
+/// Every catalogue in `locales` (`<code>.ftl`), English first, then by code. The format is the one
+/// `src/i18n/mod.rs` reads: `id = text` lines, `#` comments.
+pub fn catalogues(locales: &Path) -> Result<Vec<Catalogue>> {
+    let read = |path: &Path, messages: &mut Vec<(String, String)>| -> Result<()> {
+        let text =
+            fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((id, t)) = line.split_once('=') {
+                messages.push((id.trim().to_string(), t.trim().to_string()));
+            }
+        }
+        Ok(())
+    };
+    let mut codes: Vec<String> = fs::read_dir(locales)
+        .with_context(|| format!("cannot read {}", locales.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".ftl").map(str::to_string)
+        })
+        .collect();
+    codes.sort_by_key(|c| (c != "en", c.clone()));
+    let mut out = Vec::new();
+    for code in codes {
+        let mut messages = Vec::new();
+        read(&locales.join(format!("{code}.ftl")), &mut messages)?;
+        out.push((code, messages));
+    }
+    if out.first().map(|c| c.0.as_str()) != Some("en") {
+        bail!("{} has no en.ftl", locales.display());
+    }
+    Ok(out)
+}
+
+/// `boot.js` with its `var TEXT = {};` filled with [`BOOT_MESSAGES`] in every language.
+fn fill_boot_texts(boot: &str, catalogues: &[Catalogue]) -> Result<String> {
+    const EMPTY: &str = "var TEXT = {};";
+    if !boot.contains(EMPTY) {
+        bail!("www/boot.js no longer has `{EMPTY}`: update xtask/src/dist.rs");
+    }
+    let mut all = serde_json::Map::new();
+    for (code, messages) in catalogues {
+        let mut table = serde_json::Map::new();
+        for id in BOOT_MESSAGES {
+            if let Some((_, t)) = messages.iter().find(|(i, _)| i == id) {
+                table.insert(id.to_string(), t.clone().into());
+            } else if code == "en" {
+                bail!("locales/en.ftl lacks {id}, which boot.js shows");
+            }
+        }
+        all.insert(code.clone(), table.into());
+    }
+    let json = serde_json::to_string(&all)?;
+    Ok(boot.replacen(EMPTY, &format!("var TEXT = {json};"), 1))
+}
+
+/// `index.html` with its `<noscript>` saying message `noscript` in every language.
+fn fill_noscript(index: &str, catalogues: &[Catalogue]) -> Result<String> {
+    let (Some(start), Some(end)) = (index.find("<noscript>"), index.find("</noscript>")) else {
+        bail!("www/index.html has no <noscript>: update xtask/src/dist.rs");
+    };
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut inner = String::new();
+    for (code, messages) in catalogues {
+        if let Some((_, t)) = messages.iter().find(|(i, _)| i == "noscript") {
+            inner.push_str(&format!("<p lang=\"{code}\">{}</p>", escape(t)));
+        }
+    }
+    Ok(format!(
+        "{}<noscript>{inner}</noscript>{}",
+        &index[..start],
+        &index[end + "</noscript>".len()..]
+    ))
 }
 
 /// How esbuild is run: minify, no comments kept, output on stdout.
@@ -329,9 +432,13 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
     let (boot, style) = (&built.boot, &built.style);
     let boot_name = hashed_name("boot.js", boot.as_bytes());
     let style_name = hashed_name("style.css", style.as_bytes());
+    let index = fill_noscript(
+        &read("index.html")?,
+        &catalogues(&www.with_file_name("locales"))?,
+    )?;
     let index = rewrite(
         "www/index.html",
-        &read("index.html")?,
+        &index,
         &[
             ("style.css", &style_name),
             ("boot.js", &boot_name),
@@ -348,6 +455,14 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
     put(&wasm_name, wasm, true)?;
     put("config.json", read("config.json")?.as_bytes(), true)?;
     put("web.config", read("web.config")?.as_bytes(), false)?;
+    // The catalogues, fetched by the page only when it shows words (not on a redirect).
+    let locales = www.with_file_name("locales");
+    fs::create_dir_all(out.join("locales"))?;
+    for (code, _) in catalogues(&locales)? {
+        let name = format!("locales/{code}.ftl");
+        let text = fs::read(locales.join(format!("{code}.ftl")))?;
+        put(&name, &text, false)?;
+    }
     put(".htaccess", read(".htaccess")?.as_bytes(), false)?;
 
     let directory = www.join("directory");
@@ -466,6 +581,42 @@ mod tests {
             style: fs::read_to_string(www.join("style.css")).unwrap(),
             wasm: b"\0asm".to_vec(),
         }
+    }
+
+    #[test]
+    fn boot_js_and_noscript_speak_every_language() {
+        let all = catalogues(&project_root().join("locales")).unwrap();
+        assert_eq!(all[0].0, "en");
+        assert!(all.iter().any(|(c, _)| c == "fr"));
+        let boot = fs::read_to_string(project_root().join("www/boot.js")).unwrap();
+        let filled = fill_boot_texts(&boot, &all).unwrap();
+        assert!(!filled.contains("var TEXT = {};"));
+        assert!(filled.contains(r#""fr":{"#), "{filled}");
+        assert!(
+            filled.contains(r#""page-title":"Appel rapide EasyVista""#),
+            "{filled}"
+        );
+        assert!(filled.contains("The page failed to start: { $detail }"));
+        assert!(fill_boot_texts("var TEXT = {a:1};", &all).is_err());
+        let no_en = vec![("en".to_string(), Vec::new())];
+        assert!(fill_boot_texts(&boot, &no_en).is_err());
+
+        let html = "<body><noscript><p>old</p></noscript></body>";
+        let two = vec![
+            (
+                "en".to_string(),
+                vec![("noscript".into(), "Needs <script> & \"JS\"".into())],
+            ),
+            (
+                "fr".to_string(),
+                vec![("noscript".into(), "Il faut JavaScript".into())],
+            ),
+        ];
+        assert_eq!(
+            fill_noscript(html, &two).unwrap(),
+            "<body><noscript><p lang=\"en\">Needs &lt;script&gt; &amp; &quot;JS&quot;</p><p lang=\"fr\">Il faut JavaScript</p></noscript></body>"
+        );
+        assert!(fill_noscript("<body></body>", &two).is_err());
     }
 
     #[test]

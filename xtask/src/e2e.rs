@@ -15,6 +15,8 @@
 mod directory_cases;
 mod fault_cases;
 mod network_cases;
+mod page_cases;
+mod startup_cases;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -49,6 +51,8 @@ pub fn config(m: &str) -> String {
 /// The servers and the browser every case shares.
 struct Suite {
     browser: Browser,
+    /// A second browser, whose preferred language is French, started on first use.
+    french: std::cell::OnceCell<Browser>,
     mock: MockItsm,
     site: StaticServer,
     /// The mock ITSM's origin.
@@ -425,8 +429,8 @@ fn cases() -> Vec<Case> {
             );
             Ok(())
         }),
-        // Refusals: the page stays, explains, and the ITSM sees nothing.
-        fails("no contactId", P, "contactId", Some(LOGIN)),
+        // Refusals: the page stays, explains, and the ITSM sees nothing. (Without any
+        // contactId, the page says what it is: page_cases.rs.)
         fails(
             "javascript: URL",
             &q("contactId=javascript:alert(1)"),
@@ -604,6 +608,7 @@ pub fn run(dist: &Path) -> Result<()> {
     let browser = Browser::start().context("cannot start headless Chromium")?;
     let suite = Suite {
         browser,
+        french: std::cell::OnceCell::new(),
         mock,
         site,
         m,
@@ -619,8 +624,10 @@ pub fn run(dist: &Path) -> Result<()> {
     let (mut passed, mut failed) = (0, 0);
     let all = cases()
         .into_iter()
+        .chain(page_cases::cases())
         .chain(directory_cases::cases())
         .chain(fault_cases::cases())
+        .chain(startup_cases::cases())
         .chain(network_cases::cases());
     for c in all {
         let t = Instant::now();

@@ -500,7 +500,7 @@ pub fn mime_type(name: &str) -> &'static str {
         "json" => "application/json",
         "css" => "text/css; charset=utf-8",
         "config" | "xml" => "application/xml",
-        "txt" => "text/plain; charset=utf-8",
+        "txt" | "ftl" => "text/plain; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",

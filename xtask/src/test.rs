@@ -6,7 +6,8 @@
 //!    merged into a hive by `hivexregedit` and read back;
 //! 3. `cargo test --target wasm32-unknown-unknown -p lync-quickcall`: the same crate's
 //!    tests compiled to WebAssembly and run by `wasm-bindgen-test-runner` (the runner
-//!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver;
+//!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver, then in
+//!    headless Firefox ESR, through geckodriver (`GECKODRIVER`);
 //! 4. `cargo xtask dist` into `target/e2e-dist`;
 //! 5. the end-to-end suite ([`crate::e2e`]) against that build;
 //! 6. the tool's Windows build under Wine ([`crate::wine`], `cargo xtask wine-test`):
@@ -37,6 +38,7 @@ pub fn run_all() -> Result<()> {
             crate::registry_test::run,
         ),
         ("wasm tests in headless Chromium", wasm),
+        ("wasm tests in headless Firefox ESR", wasm_firefox),
         ("dist build into target/e2e-dist", e2e_dist),
         ("end-to-end suite", end_to_end),
         ("the tool's Windows build under Wine", crate::wine::run),
@@ -92,6 +94,39 @@ fn webdriver_json() -> Result<PathBuf> {
     let out = out.join("webdriver.json");
     std::fs::write(&out, serde_json::to_string_pretty(&caps)?)?;
     Ok(out)
+}
+
+/// The capabilities file for `wasm-bindgen-test-runner` driving Firefox: the binary
+/// ([`tools::firefox_bin`]) and preferences that keep it from making requests of its
+/// own; the runner adds `-headless`.
+fn firefox_webdriver_json() -> Result<PathBuf> {
+    let caps = serde_json::json!({
+        "moz:firefoxOptions": {
+            "binary": tools::firefox_bin(),
+            "prefs": tools::firefox_prefs(),
+        }
+    });
+    let out = target_dir().join("xtask");
+    std::fs::create_dir_all(&out)?;
+    let out = out.join("webdriver-firefox.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&caps)?)?;
+    Ok(out)
+}
+
+/// The crate's tests in headless Firefox ESR (`GECKODRIVER` makes the runner use it).
+fn wasm_firefox() -> Result<()> {
+    tools::for_firefox()?;
+    let mut test = cmd::cargo();
+    test.args(["test", "--target", WASM_TARGET, "-p", "lync-quickcall"])
+        .env_remove("CHROMEDRIVER")
+        .env("GECKODRIVER", tools::geckodriver_bin())
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "90")
+        .env("WASM_BINDGEN_USE_BROWSER", "1")
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            firefox_webdriver_json()?,
+        );
+    cmd::run(&mut test)
 }
 
 fn wasm() -> Result<()> {

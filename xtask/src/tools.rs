@@ -4,6 +4,8 @@
 //! - the `wasm32-unknown-unknown` target (`rustup target add`);
 //! - `wasm-bindgen-cli` at exactly the `wasm-bindgen` version locked in `Cargo.lock`
 //!   (the two must match; `cargo install` without `--locked`);
+//! - Firefox ESR (Debian's `firefox-esr`) and geckodriver (`cargo install`, pinned) for
+//!   the browser suites' second engine ([`for_firefox`]);
 //! - Debian packages: `chromium` and `chromium-driver` for the browser tests, `nodejs`
 //!   and `npm` for `wasm-opt`, `libwin-hivex-perl` for `hivexregedit` (the registry round
 //!   trip of [`crate::registry_test`]) (`apt-get`, through `sudo` when not root);
@@ -42,11 +44,80 @@ pub fn chromedriver_bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
 }
 
+/// The Firefox binary: `$FIREFOX_BIN`, else Debian's `/usr/bin/firefox-esr`.
+pub fn firefox_bin() -> PathBuf {
+    std::env::var_os("FIREFOX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/firefox-esr"))
+}
+
+/// The preferences every Firefox session uses: nothing it would fetch on its own
+/// (updates, studies, telemetry, captive-portal and connectivity checks), so the
+/// servers only see what the page asks for.
+pub fn firefox_prefs() -> serde_json::Value {
+    serde_json::json!({
+        "app.update.enabled": false,
+        "app.normandy.enabled": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "browser.startup.homepage_override.mstone": "ignore",
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "extensions.update.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+    })
+}
+
+/// The geckodriver version `cargo install` builds (crates.io) when it is missing.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// The geckodriver binary: `$GECKODRIVER`, else the one `cargo install` put on the
+/// path (`~/.cargo/bin`).
+pub fn geckodriver_bin() -> PathBuf {
+    std::env::var_os("GECKODRIVER")
+        .map(PathBuf::from)
+        .or_else(|| cmd::which("geckodriver"))
+        .unwrap_or_else(|| {
+            let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+                || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+                PathBuf::from,
+            );
+            cargo_home.join("bin/geckodriver")
+        })
+}
+
+/// Installs Firefox ESR (Debian's `firefox-esr`) and geckodriver
+/// ([`GECKODRIVER_VERSION`], `cargo install`, a few minutes to build once) when missing.
+pub fn for_firefox() -> Result<()> {
+    let firefox = firefox_bin();
+    if !firefox.is_file() {
+        if std::env::var_os("FIREFOX_BIN").is_some() {
+            bail!("FIREFOX_BIN={} does not exist", firefox.display());
+        }
+        apt(&["firefox-esr"], true)?;
+    }
+    let driver = geckodriver_bin();
+    let version = cmd::output(Command::new(&driver).arg("--version"))
+        .ok()
+        .and_then(|v| v.split_whitespace().nth(1).map(str::to_string));
+    if version.is_none() {
+        if std::env::var_os("GECKODRIVER").is_some() {
+            bail!("GECKODRIVER={} does not run", driver.display());
+        }
+        println!("install-tools: geckodriver {GECKODRIVER_VERSION} (cargo install)");
+        cmd::run(cmd::cargo().args(["install", "geckodriver", "--version", GECKODRIVER_VERSION]))?;
+    }
+    Ok(())
+}
+
 /// Installs everything (`cargo xtask install-tools`).
 pub fn install_all() -> Result<()> {
     wasm_target()?;
     let bindgen = wasm_bindgen()?;
     debian_packages(true, true, true)?;
+    for_firefox()?;
     let esbuild = esbuild()?;
     let wasm_opt = match wasm_opt() {
         Ok(script) => script.display().to_string(),
@@ -58,9 +129,11 @@ pub fn install_all() -> Result<()> {
         }
     };
     println!(
-        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {wasm_opt}, {}, {}",
+        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}, {}, {wasm_opt}, {}, {}",
         chrome_bin().display(),
         chromedriver_bin().display(),
+        firefox_bin().display(),
+        geckodriver_bin().display(),
         esbuild.display(),
         cmd::which("hivexregedit")
             .map_or_else(|| "no hivexregedit".into(), |p| p.display().to_string()),

@@ -12,7 +12,8 @@
 //! `GET /session/{id}/window`, `GET /session/{id}/window/handles`,
 //! `POST /session/{id}/window/new`, `POST|DELETE /session/{id}/window`,
 //! `POST /session/{id}/goog/cdp/execute`, `POST /session/{id}/se/log` (the
-//! performance log), `DELETE /session/{id}`.
+//! performance log), `POST|DELETE /session/{id}/actions` (key presses),
+//! `DELETE /session/{id}`.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -40,6 +41,16 @@ pub const CHROME_ARGS: [&str; 9] = [
     "--no-first-run",
     "--disable-quic",
 ];
+
+/// WebDriver's key codes for [`Browser::press`] (W3C WebDriver, "Keyboard actions").
+pub mod keys {
+    /// The Enter key.
+    pub const ENTER: &str = "\u{E007}";
+    /// The down arrow.
+    pub const ARROW_DOWN: &str = "\u{E015}";
+    /// The up arrow.
+    pub const ARROW_UP: &str = "\u{E013}";
+}
 
 /// How often [`Browser::wait_for`] polls.
 const POLL: Duration = Duration::from_millis(20);
@@ -95,16 +106,23 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> R
 impl Browser {
     /// Starts ChromeDriver and a headless Chromium session.
     pub fn start() -> Result<Browser> {
-        Browser::start_with(None)
+        Browser::start_with(None, None)
+    }
+
+    /// Starts a session whose browser prefers `language` (e.g. `fr-FR`): its user
+    /// interface (`--lang`) and the languages it asks pages in (`navigator.languages`,
+    /// `Accept-Language`: `language`, then its primary subtag).
+    pub fn start_with_language(language: &str) -> Result<Browser> {
+        Browser::start_with(None, Some(language))
     }
 
     /// Starts a session whose performance log also records a trace of `categories`
     /// (comma-separated, as in `chrome://tracing`), read by [`Browser::performance_log`].
     pub fn start_traced(categories: &str) -> Result<Browser> {
-        Browser::start_with(Some(categories))
+        Browser::start_with(Some(categories), None)
     }
 
-    fn start_with(trace: Option<&str>) -> Result<Browser> {
+    fn start_with(trace: Option<&str>, language: Option<&str>) -> Result<Browser> {
         let scratch = TempDir::new("webdriver")?;
         let port = free_port()?;
         let driver_path = tools::chromedriver_bin();
@@ -133,7 +151,7 @@ impl Browser {
             .wait_until_ready()
             .with_context(|| browser.driver_log())?;
         browser
-            .new_session(trace)
+            .new_session(trace, language)
             .with_context(|| browser.driver_log())?;
         Ok(browser)
     }
@@ -167,10 +185,13 @@ impl Browser {
         }
     }
 
-    fn new_session(&mut self, trace: Option<&str>) -> Result<()> {
+    fn new_session(&mut self, trace: Option<&str>, language: Option<&str>) -> Result<()> {
         let profile: PathBuf = self.scratch.path().join("profile");
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
+        if let Some(language) = language {
+            args.push(format!("--lang={language}"));
+        }
         let mut capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -183,6 +204,11 @@ impl Browser {
                 },
             },
         });
+        if let Some(language) = language {
+            let primary = language.split('-').next().unwrap_or(language);
+            capabilities["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["prefs"] =
+                json!({ "intl.accept_languages": format!("{language},{primary}") });
+        }
         if let Some(categories) = trace {
             let always = &mut capabilities["capabilities"]["alwaysMatch"];
             always["goog:loggingPrefs"] = json!({ "performance": "ALL" });
@@ -276,6 +302,32 @@ impl Browser {
             &self.agent,
             "DELETE",
             &format!("{}/window", self.session),
+            None,
+        )
+        .map(drop)
+    }
+
+    /// Presses and releases each key of `sequence` in turn, as a keyboard would, on the page's
+    /// focused element (`POST /actions`, then `DELETE /actions`): a character (`"2"`)
+    /// or one of [`keys`].
+    pub fn press(&self, sequence: &[&str]) -> Result<()> {
+        let actions: Vec<Value> = sequence
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )?;
+        call(
+            &self.agent,
+            "DELETE",
+            &format!("{}/actions", self.session),
             None,
         )
         .map(drop)

@@ -360,7 +360,7 @@ fn sorted(names: &[&str]) -> Vec<String> {
 fn config(public_key: &str) -> String {
     let profiles = r#""profiles":{"p":{"method":"sso"}}"#;
     format!(
-        r#"{{"itsm_url":"https://itsm.example",{profiles},"directory":{}}}"#,
+        r#"{{"itsm_url":"https://itsm.contoso.com",{profiles},"directory":{}}}"#,
         directory::config_json(&[public_key])
     )
 }

@@ -45,13 +45,25 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
         "  {:<40} {:>10} {:>10}",
         "total loaded by the page", raw_total, gz_total
     );
-    Ok(vec![Verdict::budget(
+    // The catalogues: one is fetched when the page shows words (an error, the chooser,
+    // the dry run), never on a redirect.
+    let mut words = Vec::new();
+    for f in dist.files.iter().filter(|f| f.name.starts_with("locales/")) {
+        let bytes = std::fs::read(dist.dir.join(&f.name))?;
+        words.push(format!("{} {}", f.name, gzip_len(&bytes)?));
+    }
+    let mut verdicts = vec![Verdict::info(
+        "words, fetched only when the page shows some (bytes gzipped)",
+        words.join(", "),
+    )];
+    verdicts.insert(0, Verdict::budget(
         "transfer size",
         gz_total <= BUDGET,
         format!(
             "{gz_total} bytes gzipped ({raw_total} raw) for everything the page loads, budget {BUDGET}"
         ),
-    )])
+    ));
+    Ok(verdicts)
 }
 
 #[cfg(test)]

@@ -1,3 +1,0 @@
-
-## part a (being merged into en.ftl)
-

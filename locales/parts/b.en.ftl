@@ -1,3 +1,0 @@
-
-## part b (being merged into en.ftl)
-

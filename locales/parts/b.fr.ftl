@@ -1,3 +1,0 @@
-
-## part b (being merged into fr.ftl)
-

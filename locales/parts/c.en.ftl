@@ -1,3 +1,0 @@
-
-## part c (being merged into en.ftl)
-

@@ -1,0 +1,119 @@
+//! End-to-end cases for a page whose scripts cannot start: a module script missing
+//! (404) or served with the wrong type, the module itself missing, and the page opened
+//! from disk (`file://`). It must never stay on "Opening the quick call…": boot.js
+//! (an ES5 script) says what is wrong within seconds, and the mock ITSM receives
+//! nothing.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+
+use super::{case, page_state, Case, Suite, P};
+use crate::serve::Override;
+
+/// boot.js waits 8 s for the module to start: an error must be on screen by then.
+const BOUNDED: Duration = Duration::from_secs(12);
+
+/// The served name of the file of `dist` starting with `prefix` (`main-`, ...).
+fn served(s: &Suite, prefix: &str) -> Result<String> {
+    std::fs::read_dir(&s.dist)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(prefix))
+        .map(|n| format!("/{n}"))
+        .with_context(|| format!("the dist has no {prefix}* file"))
+}
+
+/// With `route` answering `answer`, the page shows an error containing `contains`
+/// within [`BOUNDED`], and the mock ITSM receives nothing.
+fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> Result<()> {
+    // The scripts and module have content-hashed names and are cached for good: empty
+    // the cache so that the browser asks for them (and gets the override).
+    s.browser.clear_cache()?;
+    s.site.set_override(route, Some(answer));
+    let result = (|| {
+        let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
+        let page = s.browser.wait_for(BOUNDED, "an error page", |b| {
+            Ok(page_state(b)?.filter(|p| p.state == "error"))
+        })?;
+        ensure!(
+            page.text.contains(contains),
+            "the page says {:?}, not {contains:?}",
+            page.text.trim()
+        );
+        ensure!(s.mock.count() == mark, "the mock ITSM received a request");
+        Ok(())
+    })();
+    s.site.set_override(route, None);
+    // What the override answered may be cached for good (a content-hashed name): gone.
+    s.browser.clear_cache()?;
+    result
+}
+
+pub(super) fn cases() -> Vec<Case> {
+    vec![
+        case("startup: a missing module script (404) is named", |s| {
+            let main = served(s, "main-")?;
+            fails_readably(s, &main, Override::NotFound, "could not be loaded")
+        }),
+        case(
+            "startup: a module script served as text/plain is reported",
+            |s| {
+                let main = served(s, "main-")?;
+                let body = std::fs::read(s.dist.join(main.trim_start_matches('/')))?;
+                fails_readably(
+                    s,
+                    &main,
+                    Override::Body {
+                        content_type: "text/plain".into(),
+                        body,
+                    },
+                    "could not be loaded",
+                )
+            },
+        ),
+        case("startup: a missing module (404) is reported", |s| {
+            let wasm = served(s, "lync_quickcall_bg-")?;
+            fails_readably(s, &wasm, Override::NotFound, "failed to start")
+        }),
+        case(
+            "startup: a module script that never starts the page is reported in seconds",
+            |s| {
+                // (A script that never comes holds the load event, and WebDriver with
+                // it; one that loads and does nothing is the same to boot.js's timer.)
+                let main = served(s, "main-")?;
+                fails_readably(
+                    s,
+                    &main,
+                    Override::Body {
+                        content_type: "text/javascript".into(),
+                        body: b"export {};\n".to_vec(),
+                    },
+                    "did not start within 8 seconds",
+                )
+            },
+        ),
+        case(
+            "startup: the page opened from disk (file://) says so",
+            |s| {
+                let index = s.dist.join("index.html");
+                let url = format!(
+                    "file://{}?contactId=sip:john.doe@contoso.com",
+                    index.display()
+                );
+                let mark = s.mock.count();
+                s.browser.goto(&url)?;
+                let page = s.browser.wait_for(BOUNDED, "an error page", |b| {
+                    Ok(page_state(b)?.filter(|p| p.state == "error"))
+                })?;
+                ensure!(
+                    page.text.contains("opened from a file"),
+                    "the page says {:?}",
+                    page.text.trim()
+                );
+                ensure!(s.mock.count() == mark, "the mock ITSM received a request");
+                Ok(())
+            },
+        ),
+    ]
+}
