@@ -59,6 +59,15 @@ fn www(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("www").join(name)).unwrap()
 }
 
+/// The example config.json with the example's placeholders replaced, as an
+/// administrator would deploy it (`check` fails on placeholders).
+fn good_config() -> String {
+    www("config.json")
+        .replace("companyname.easyvista.com", "contoso.easyvista.com")
+        .replace("itsm.example", "itsm.contoso.com")
+        .replace("field1=5C0F051E580F056F19", "field1=7A0F051E580F056F42")
+}
+
 /// `stem-<10 hex digits of SHA-256>.ext`, as `cargo xtask dist` names files.
 fn hashed(name: &str, content: &[u8]) -> String {
     let hex: String = Sha256::digest(content)[..5]
@@ -197,7 +206,7 @@ fn copy_fixture_export(dir: &Path) {
 
 /// The example config.json with another `directory`.
 fn config_with_directory(directory: &str) -> String {
-    let example = www("config.json");
+    let example = good_config();
     let at = example.find("\"directory\"").unwrap();
     let end = at + example[at..].find('}').unwrap() + 1;
     format!(
@@ -460,7 +469,7 @@ impl Run {
 #[test]
 fn a_good_deployment_passes_every_check() {
     let dir = TempDir::new("good");
-    let names = deploy(&dir.0, &www("config.json"));
+    let names = deploy(&dir.0, &good_config());
     let server = Server::start(&dir.0, Faults::default());
     for page in [server.url("/"), server.url("/index.html")] {
         let run = check(&[&page]);
@@ -514,7 +523,7 @@ fn a_good_deployment_passes_every_check() {
     }
     assert_eq!(
         v["sample"]["target"],
-        "https://companyname.easyvista.com/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"
+        "https://contoso.easyvista.com/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"
     );
     assert_eq!(v["sample"]["profile"], "production");
     // Another profile.
@@ -527,7 +536,7 @@ fn a_good_deployment_passes_every_check() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.contains("would open https://companyname.easyvista.com/autoconnect_mail.php?field1=5C0F051E580F056F19&field2=&field4=%7B90D54E77-40A5-4F0F-8029-5A7A05F5814D%7D&field5=ViewDialog&field6=john.doe%40contoso.com"),
+        run.stdout.contains("would open https://contoso.easyvista.com/autoconnect_mail.php?field1=7A0F051E580F056F42&field2=&field4=%7B90D54E77-40A5-4F0F-8029-5A7A05F5814D%7D&field5=ViewDialog&field6=john.doe%40contoso.com"),
         "{}",
         run.stdout
     );
@@ -566,7 +575,7 @@ fn a_signed_export_is_verified_and_resolves_the_contact() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("would open https://companyname.easyvista.com/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"),
+        run.stdout.contains("would open https://contoso.easyvista.com/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"),
         "{}",
         run.stdout
     );
@@ -597,7 +606,7 @@ fn a_signed_export_is_verified_and_resolves_the_contact() {
     let line = run.line("contact");
     assert!(
         line.contains("not in the directory")
-            && line.ends_with("https://companyname.easyvista.com/sso_samlindex.php"),
+            && line.ends_with("https://contoso.easyvista.com/sso_samlindex.php"),
         "{line}"
     );
 }
@@ -623,7 +632,7 @@ fn an_export_about_to_expire_is_a_warning() {
 #[test]
 fn a_wasm_module_of_the_wrong_content_type_fails() {
     let dir = TempDir::new("wasm-type");
-    let names = deploy(&dir.0, &www("config.json"));
+    let names = deploy(&dir.0, &good_config());
     let server = Server::start(
         &dir.0,
         Faults {
@@ -647,7 +656,7 @@ fn a_wasm_module_of_the_wrong_content_type_fails() {
 #[test]
 fn a_missing_script_or_page_fails() {
     let dir = TempDir::new("missing-script");
-    let names = deploy(&dir.0, &www("config.json"));
+    let names = deploy(&dir.0, &good_config());
     std::fs::remove_file(dir.0.join(&names.boot)).unwrap();
     let server = Server::start(&dir.0, Faults::default());
     let run = check(&[&server.url("/")]);
@@ -674,7 +683,7 @@ fn a_missing_script_or_page_fails() {
 #[test]
 fn a_bad_config_fails_with_check_configs_message() {
     let dir = TempDir::new("bad-config");
-    let config = www("config.json").replace("&field6=morley", "");
+    let config = good_config().replace("&field6=morley", "");
     deploy(&dir.0, &config);
     let server = Server::start(&dir.0, Faults::default());
     let run = check(&[&server.url("/"), "--contact", "sip:a@contoso.com"]);
@@ -800,7 +809,7 @@ fn a_missing_export_fails() {
 #[test]
 fn a_server_refusing_long_queries_fails() {
     let dir = TempDir::new("long-query");
-    deploy(&dir.0, &www("config.json"));
+    deploy(&dir.0, &good_config());
     let server = Server::start(
         &dir.0,
         Faults {
@@ -824,7 +833,7 @@ fn a_server_refusing_long_queries_fails() {
 #[test]
 fn a_policy_that_blocks_the_page_fails_with_the_policy_to_use() {
     let dir = TempDir::new("csp");
-    deploy(&dir.0, &www("config.json"));
+    deploy(&dir.0, &good_config());
     let server = Server::start(
         &dir.0,
         Faults {
@@ -886,7 +895,7 @@ fn a_policy_that_blocks_the_page_fails_with_the_policy_to_use() {
 #[test]
 fn a_page_cached_for_a_year_fails() {
     let dir = TempDir::new("cached");
-    deploy(&dir.0, &www("config.json"));
+    deploy(&dir.0, &good_config());
     let server = Server::start(
         &dir.0,
         Faults {
@@ -930,7 +939,7 @@ fn unreachable_servers_say_why() {
     );
     // HTTPS to a server that speaks plain HTTP.
     let dir = TempDir::new("tls");
-    deploy(&dir.0, &www("config.json"));
+    deploy(&dir.0, &good_config());
     let server = Server::start(&dir.0, Faults::default());
     let https = server.url("/").replace("http://", "https://");
     let run = check(&[&https]);
@@ -945,4 +954,67 @@ fn unreachable_servers_say_why() {
     let run = check(&["intranet/quickcall"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("not an absolute URL"), "{}", run.stderr);
+}
+
+#[test]
+fn the_examples_placeholders_fail_and_a_link_on_another_host_warns() {
+    // The example config.json as shipped: its placeholders are errors, each named.
+    let dir = TempDir::new("placeholders");
+    deploy(&dir.0, &www("config.json"));
+    let server = Server::start(&dir.0, Faults::default());
+    let run = check(&[&server.url("/")]);
+    run.failed_with(
+        "config.json itsm_url",
+        &[
+            "config.json, field 'itsm_url': https://companyname.easyvista.com is a placeholder",
+            "your EasyVista address",
+        ],
+    );
+    for field in [
+        "config.json profiles.db50004.link",
+        "config.json profiles.other-itsm.url",
+        "config.json profiles.other-itsm.fallback_url",
+    ] {
+        assert!(run.line(field).starts_with("FAILED   "), "{}", run.stdout);
+    }
+    assert!(
+        run.line("config.json profiles.other-itsm.url")
+            .contains("itsm.example is a name reserved for examples"),
+        "{}",
+        run.stdout
+    );
+    // Only the example's auto connection link left: still an error.
+    std::fs::write(
+        dir.0.join("config.json"),
+        www("config.json")
+            .replace("companyname.easyvista.com", "contoso.easyvista.com")
+            .replace("itsm.example", "itsm.contoso.com"),
+    )
+    .unwrap();
+    let run = check(&[&server.url("/")]);
+    run.failed_with(
+        "config.json profiles.db50004.link",
+        &["the example's auto connection link (field1=5C0F051E580F056F19)"],
+    );
+    assert_eq!(run.stdout.matches("FAILED").count(), 1, "{}", run.stdout);
+    // An auto connection link on another host than itsm_url: a warning with the fix.
+    std::fs::write(
+        dir.0.join("config.json"),
+        good_config().replace(
+            "https://contoso.easyvista.com/autoconnect_mail.php",
+            "https://ev2.contoso.com/autoconnect_mail.php",
+        ),
+    )
+    .unwrap();
+    let run = check(&[&server.url("/")]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let line = run.block("config.json profiles.db50004.link");
+    assert!(line.starts_with("warning  "), "{line}");
+    for w in [
+        "the auto connection link is on ev2.contoso.com but itsm_url is https://contoso.easyvista.com/",
+        "unknown contacts contoso.easyvista.com",
+        "set itsm_url to https://ev2.contoso.com",
+    ] {
+        assert!(line.contains(w), "{w}: {line}");
+    }
 }

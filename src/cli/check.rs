@@ -6,8 +6,9 @@
 //! 2. every script, module preload, style sheet and the WebAssembly module it (and its
 //!    modules) reference answer 200 with the right content type (`application/wasm`
 //!    above all: IIS needs the `<mimeMap>` of the shipped `web.config`);
-//! 3. `config.json` is valid (the validation and messages of `check-config`) and every
-//!    profile builds a well-formed quick call URL;
+//! 3. `config.json` is valid (the validation and messages of `check-config`), holds
+//!    none of the example's placeholders (an auto connection link on another host than
+//!    `itsm_url` is a warning) and every profile builds a well-formed quick call URL;
 //! 4. with `"source": "export"`, the manifest verifies against `public_keys` and is not
 //!    (nearly) expired, and one shard verifies;
 //! 5. the Content-Security-Policy (header and `<meta>`) lets the page compile
@@ -32,13 +33,14 @@ use anyhow::{bail, Context as _};
 use lync_quickcall::csp;
 use lync_quickcall::published::{format_utc, VerifiedManifest, VerifiedShard, MANIFEST_FILE};
 use lync_quickcall::{
-    decide, resolve_all, Config, Contact, DirectorySource, Outcome, PageQuery, PassThrough,
-    Resolution, TrustedKeys,
+    resolve_all, Config, Contact, DirectorySource, PageQuery, PassThrough, Resolution, TrustedKeys,
 };
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use url::Url;
 
-use super::check_config::{attribute_escape, profile_samples, validate, SAMPLE_USER_ID};
+use super::check_config::{
+    attribute_escape, contact_query, contacts_of, describe, lint, profile_samples, validate,
+    Verdict, SAMPLE_USER_ID,
+};
 use html::{Kind, Reference};
 use http::{Answer, Client};
 use report::{Check, Report, Sample, Status};
@@ -446,6 +448,17 @@ impl Site<'_> {
                 ),
             ));
         }
+        // What the page accepts but would still get wrong: the example's placeholders
+        // (errors) and an auto connection link on another host than itsm_url (a warning).
+        for finding in lint(&config, text) {
+            let name = format!("config.json {}", finding.field);
+            let message = finding.to_string();
+            if finding.error {
+                self.push(Check::failed(name, message));
+            } else {
+                self.push(Check::warning(name, message));
+            }
+        }
         for sample in profile_samples(&config) {
             let check_name = format!("profile {}", sample.name);
             let default = if sample.is_default {
@@ -842,6 +855,14 @@ impl Site<'_> {
         if loaded.is_empty() {
             return;
         }
+        // config.json (which index.html preloads) has a check of its own above.
+        let loaded: Vec<&Loaded> = loaded
+            .iter()
+            .filter(|l| !l.url.ends_with("/config.json"))
+            .collect();
+        if loaded.is_empty() {
+            return;
+        }
         let stale: Vec<String> = loaded
             .iter()
             .filter(|l| !rules::is_hashed(&l.url))
@@ -915,16 +936,15 @@ impl Site<'_> {
         export: Option<Export>,
     ) {
         let name = format!("contact {contact}");
-        let encoded = utf8_percent_encode(contact, NON_ALPHANUMERIC).to_string();
         let mut dry_run = page.clone();
-        dry_run.set_query(Some(&format!("dryrun=1&contactId={encoded}")));
+        dry_run.set_query(Some(&format!("dryrun=1&{}", contact_query(contact))));
         let mut sample = Sample {
             contact: contact.to_string(),
             profile: profile_name.unwrap_or("").to_string(),
             ..Sample::default()
         };
         let result = (|| -> Result<(Status, String), String> {
-            let query = PageQuery::parse(&format!("contactId={encoded}"))
+            let query = PageQuery::parse(&contact_query(contact))
                 .map_err(|e| format!("the page would refuse it: {e}"))?;
             let config = config.ok_or("config.json could not be read (see above)")?;
             let profile = config
@@ -997,59 +1017,22 @@ impl Site<'_> {
                 }
                 _ => resolve_all(&query.contacts, &PassThrough),
             };
-            Ok(match decide(profile, &resolutions) {
-                Outcome::Navigate { target, reason } if config.allows(target.url()) => {
-                    sample.target = Some(target.to_string());
-                    (Status::Ok, format!("{reason}: the page opens {target}"))
-                }
-                Outcome::Navigate { target, .. } => (
-                    Status::Failed,
-                    format!(
-                        "the page would refuse to open {target}: it is not on a configured ITSM"
-                    ),
-                ),
-                Outcome::Choose { choices, hidden } => {
-                    let lines: Vec<String> = choices
-                        .iter()
-                        .map(|c| match &c.target {
-                            Some(t) => format!("{} -> {t}", c.label),
-                            None => format!("{} ({})", c.label, c.note),
-                        })
-                        .collect();
-                    let more = if hidden > 0 {
-                        format!(" (and {hidden} more)")
-                    } else {
-                        String::new()
-                    };
-                    (
-                        Status::Ok,
-                        format!("the page shows a chooser{more}: {}", lines.join("; ")),
-                    )
-                }
-                Outcome::Failed { message, fallback } => (
-                    Status::Warning,
-                    format!(
-                        "the page shows an error: {message}{}",
-                        fallback
-                            .map(|f| format!(" (with a link to {f})"))
-                            .unwrap_or_default()
-                    ),
-                ),
-            })
+            let outcome = describe(config, profile, &resolutions);
+            sample.target = outcome.target;
+            Ok((
+                match outcome.verdict {
+                    Verdict::Ok => Status::Ok,
+                    Verdict::Warning => Status::Warning,
+                    Verdict::Failed => Status::Failed,
+                },
+                outcome.message,
+            ))
         })();
         let (status, message) = result.unwrap_or_else(|m| (Status::Failed, m));
         sample.message = message.clone();
         self.push(Check::new(name, status, message));
         self.report.sample = Some(sample);
     }
-}
-
-/// The contacts of a `--contact` value, read as the page reads `contactId`.
-fn contacts_of(contact: &str) -> Result<Vec<Contact>, String> {
-    let encoded = utf8_percent_encode(contact, NON_ALPHANUMERIC);
-    PageQuery::parse(&format!("contactId={encoded}"))
-        .map(|q| q.contacts)
-        .map_err(|e| e.to_string())
 }
 
 /// `none`, `export`, `graph` or `endpoint`.

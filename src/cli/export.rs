@@ -171,6 +171,37 @@ fn write(out: &Path, dir: &PublishedDirectory) -> anyhow::Result<Written> {
     })
 }
 
+/// A warning when `out` looks like the page's own folder (it holds `index.html` or
+/// `config.json`) rather than the export folder beside the page: the page looks for the
+/// export in `directory/` (config.json's `directory.path`), and would not find it.
+fn site_folder_warning(out: &Path) -> Option<String> {
+    let found: Vec<&str> = ["index.html", "config.json"]
+        .into_iter()
+        .filter(|f| out.join(f).is_file())
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    let path = std::fs::read_to_string(out.join("config.json"))
+        .ok()
+        .and_then(|text| lync_quickcall::Config::from_json(&text).ok())
+        .and_then(|c| match c.directory {
+            lync_quickcall::DirectorySource::Export { path, .. } => Some(path),
+            _ => None,
+        })
+        .unwrap_or_else(|| lync_quickcall::directory::DEFAULT_EXPORT_PATH.to_string());
+    let right = super::check_config::join_relative(out, &path);
+    Some(format!(
+        "--out {} holds {}: it is the page's own folder, but the page reads the export from \
+         {path} beside index.html (config.json's directory.path), so it would answer every \
+         contact with an error (HTTP 404). Export with --out {} instead, then delete the \
+         manifest.json and the export folder written here",
+        out.display(),
+        found.join(" and "),
+        right.display()
+    ))
+}
+
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let show_progress = args.progress || std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
@@ -303,6 +334,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
     if let Some(p) = written.kept_previous {
         println!("  the previous export {p} is kept until the next export");
+    }
+    if let Some(warning) = site_folder_warning(&args.out) {
+        eprintln!("warning: {warning}");
     }
     if s.users == 0 {
         bail!("nothing was exported");

@@ -69,7 +69,9 @@ pub fn config_snippet(public: &PublicKey) -> String {
     )
 }
 
-pub fn run(args: &Args) -> anyhow::Result<()> {
+/// Creates the secret key file `out` (never overwriting one), readable only by the
+/// current user (on Windows also Administrators and SYSTEM); returns its public key.
+pub fn create(out: &Path) -> anyhow::Result<PublicKey> {
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -85,23 +87,28 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         use std::os::windows::fs::OpenOptionsExt as _;
         options.share_mode(0);
     }
-    let file = match options.open(&args.out) {
+    let file = match options.open(out) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
             "{} already exists; keygen never overwrites a key (exports signed with it would \
-             stop verifying): choose another file name",
-            args.out.display()
+             stop verifying): choose another file name. To print its public key: \
+             lync-quickcall public-key {}",
+            out.display(),
+            out.display()
         ),
-        Err(e) => return Err(e).with_context(|| format!("cannot create {}", args.out.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", out.display())),
     };
     #[cfg(windows)]
-    let file = restrict_on_windows(file, &args.out)?;
+    let file = restrict_on_windows(file, out)?;
     let mut file = file;
     file.write_all(encode(&key).as_bytes())
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    let public = PublicKey::of(&key);
-    println!("Secret key written to {}.", args.out.display());
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(PublicKey::of(&key))
+}
+
+/// What to do with a new key: keep it private, let the export account read it.
+pub fn keep_it_private(out: &Path) {
     println!(
         "Keep it on the machine that runs the export, readable only by the account that runs \
          it; never put it on the web server."
@@ -110,19 +117,44 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         println!(
             "Only you, Administrators and SYSTEM can read it; if another account runs the \
              export, let it read the file: icacls \"{}\" /grant \"DOMAIN\\account:R\"",
-            args.out.display()
+            out.display()
         );
     }
-    println!();
+}
+
+/// Prints the public key and the `directory` lines of config.json.
+fn print_public(public: &PublicKey) {
     println!("Public key: {public}");
     println!();
     println!("In config.json (beside the page):");
-    println!("{}", config_snippet(&public));
+    println!("{}", config_snippet(public));
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let public = create(&args.out)?;
+    println!("Secret key written to {}.", args.out.display());
+    keep_it_private(&args.out);
+    println!();
+    print_public(&public);
     println!();
     println!(
         "To rotate keys, add the new public key to public_keys, deploy config.json, switch \
          the export to the new secret key, then remove the old public key."
     );
+    Ok(())
+}
+
+/// Options of `public-key`.
+#[derive(clap::Args)]
+pub struct PublicArgs {
+    /// The secret key file (made by `keygen` or `init`).
+    pub key: PathBuf,
+}
+
+/// `public-key`: the public key of an existing secret key file.
+pub fn run_public(args: &PublicArgs) -> anyhow::Result<()> {
+    let key = read_secret_key(&args.key)?;
+    print_public(&PublicKey::of(&key));
     Ok(())
 }
 
@@ -191,6 +223,13 @@ mod tests {
         }
         let e = run(&Args { out: out.clone() }).unwrap_err();
         assert!(e.to_string().contains("already exists"), "{e}");
+        assert!(e.to_string().contains("lync-quickcall public-key"), "{e}");
+        // Its public key, printed again.
+        run_public(&PublicArgs { key: out.clone() }).unwrap();
+        assert!(run_public(&PublicArgs {
+            key: dir.join("none.key")
+        })
+        .is_err());
         assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
         std::fs::remove_dir_all(&dir).unwrap();
     }

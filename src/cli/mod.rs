@@ -3,11 +3,11 @@
 mod check;
 mod check_config;
 mod export;
+mod init;
 mod keygen;
 mod reg;
 mod synthetic;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,12 +22,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a config.json and print what each profile does; with a directory export,
-    /// verify the export found beside it.
-    CheckConfig {
-        /// The config.json to check.
-        path: PathBuf,
-    },
+    /// Set up a site for a first deployment: copy the page into the web server's folder,
+    /// write a minimal config.json (and, for a directory export, create the signing key
+    /// outside the site), then print the next commands.
+    Init(init::Args),
+    /// Check a deployed site's folder (or its config.json) as the page would use it: the
+    /// configuration, no placeholder left, the directory export beside it; print what
+    /// each profile does, and with --contact the URL that contact opens.
+    CheckConfig(check_config::Args),
     /// Create the key pair that signs directory exports.
     ///
     /// Writes the secret key to a new file (never overwriting one) readable only by
@@ -36,11 +38,14 @@ enum Command {
     /// you" also means Administrators and SYSTEM (set with icacls, by SID), instead of
     /// the folder's permissions.
     Keygen(keygen::Args),
+    /// Print the public key of an existing secret key file, as config.json takes it.
+    PublicKey(keygen::PublicArgs),
     /// Turn an Active Directory export (CSV from Export-Csv, or LDIF from ldapsearch)
     /// into the signed directory the page reads.
     Export(export::Args),
     /// Write the registry entry (a .reg file, or a PowerShell script) that adds the
-    /// quick call command to the Lync / Skype for Business menus; push it by GPO.
+    /// quick call command to the Lync / Skype for Business menus; push it by Group Policy
+    /// Preferences or reg import in a computer startup script.
     Reg(reg::Args),
     /// Check a deployed site over HTTP(S), as a browser would: the page, its scripts
     /// and module, headers, caching, config.json and the directory export.
@@ -54,8 +59,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::CheckConfig { path } => check_config::run(&path),
+        Command::Init(args) => init::run(&args),
+        Command::CheckConfig(args) => check_config::run(&args),
         Command::Keygen(args) => keygen::run(&args),
+        Command::PublicKey(args) => keygen::run_public(&args),
         Command::Export(args) => export::run(&args),
         Command::Reg(args) => reg::run(&args),
         Command::Check(args) => check::run(&args),

@@ -22,8 +22,15 @@ Examples:
 
 The same --page-url and --profile always give the same key ({GUID}), so running it again
 replaces the command, each profile gets a command of its own, and --uninstall removes exactly
-what was added. Import the .reg file as an administrator (reg import quickcall.reg) or push it
-by Group Policy, then restart Lync / Skype for Business.")]
+what was added. Import the .reg file as an administrator (reg import quickcall.reg); a GPO does
+not apply a .reg file by itself: push it with Group Policy Preferences (Registry items) or reg
+import in a computer startup script (a logon script cannot write HKEY_LOCAL_MACHINE). Then
+restart Lync / Skype for Business. The command opens the default browser, which must not be
+Internet Explorer.
+
+What Lync puts in the link: %contact-id% is Contacts=<sip:john.doe@contoso.com> (several:
+Contacts=<sip:a@x>,<tel:+33...>,<sip:b@x>), %user-id% is sip:<the technician>. To try a link
+by hand: <page>/index.html?userId=sip:tech@contoso.com;contactId=Contacts=<sip:john.doe@contoso.com>")]
 pub struct Args {
     /// The page's address: the folder that holds index.html, ending with '/', or
     /// index.html itself (https://, or http://; no '?' or '#').
@@ -245,11 +252,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     );
     match format {
         Format::Reg => println!(
-            "Import it as an administrator (reg import \"{}\") or push it by Group Policy, then restart Lync / Skype for Business.",
+            "Import it as an administrator (reg import \"{}\"). A GPO does not apply a .reg file \
+             by itself: push it with Group Policy Preferences (Registry items; import it on one \
+             computer, then use the Registry Wizard) or reg import in a computer startup script \
+             (a logon script cannot write HKEY_LOCAL_MACHINE). Then restart Lync / Skype for \
+             Business. The command opens the default browser: Edge, Chrome or Firefox, not \
+             Internet Explorer.",
             out.display()
         ),
         Format::Ps1 => println!(
-            "Run it in an elevated 64-bit Windows PowerShell (powershell -ExecutionPolicy Bypass -File \"{}\") or by Group Policy, then restart Lync / Skype for Business.",
+            "Run it in an elevated 64-bit Windows PowerShell (powershell -ExecutionPolicy Bypass -File \"{}\") or in a computer startup script of a GPO, then restart Lync / Skype for Business.",
             out.display()
         ),
     }

@@ -602,11 +602,16 @@ fn unusual_hosts() {
             Err(e) => assert!(is_gecko(), "{input} does not parse: {e}"),
         }
     }
-    // The one printable ASCII character the two write differently in a host: Chromium
-    // escapes '*', the `url` crate (and the URL Standard) keep it.
-    let star = url("https://a*b/");
-    assert!(matches!(star.host_str(), Some("a*b" | "a%2Ab")), "{star}");
-    stable(&star);
+    // The one printable ASCII character the engines write differently in a host:
+    // Chromium escapes '*', the `url` crate (and the URL Standard) keep it, Firefox
+    // refuses it.
+    match Url::parse("https://a*b/") {
+        Ok(star) => {
+            assert!(matches!(star.host_str(), Some("a*b" | "a%2Ab")), "{star}");
+            stable(&star);
+        }
+        Err(e) => assert!(is_gecko(), "https://a*b/ does not parse: {e}"),
+    }
     assert_eq!(href("https://1.2.3/"), "https://1.2.0.3/");
     // Punycode: valid labels are kept (lowercase) by both. An invalid one
     // (`https://xn--/`, `https://xn--a-/`) is refused by the `url` crate and kept by

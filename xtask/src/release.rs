@@ -41,7 +41,7 @@ const SUMS: &str = "SHA256SUMS";
 /// The scheduled-task script, taken from the README.
 const SCRIPT: &str = "export-directory.ps1";
 /// The README line just before the script's code block.
-const SCRIPT_MARKER: &str = "Save as `C:\\lync-quickcall\\export-directory.ps1`";
+const SCRIPT_MARKER: &str = "`cargo xtask release` copies this block into `export-directory.ps1`";
 
 /// DLLs that every Windows since 8.1 / Server 2012 R2 has: the only ones the tool may
 /// import (lower case), besides the `api-ms-win-*` API sets.
@@ -208,7 +208,7 @@ fn package_version(cargo_toml: &str) -> Result<String> {
 }
 
 /// The scheduled-task script: the first PowerShell code block after the README's
-/// "Save as `C:\lync-quickcall\export-directory.ps1`".
+/// "`cargo xtask release` copies this block into `export-directory.ps1`".
 fn readme_script(readme: &str) -> Result<String> {
     let after = readme
         .find(SCRIPT_MARKER)
@@ -221,7 +221,7 @@ fn readme_script(readme: &str) -> Result<String> {
     let mut script = String::new();
     for line in lines {
         if line.trim() == "```" {
-            if !script.contains("lync-quickcall.exe\" export") {
+            if !script.contains("'lync-quickcall.exe'") || !script.contains("& $exe export") {
                 bail!("the README's export-directory.ps1 does not run `lync-quickcall.exe export`");
             }
             return Ok(script);
@@ -445,19 +445,33 @@ The Import Tables (interpreted .idata section contents)
     fn the_readme_has_the_scheduled_script() {
         let readme = read(&project_root().join("README.md")).unwrap();
         let script = readme_script(&readme).unwrap();
-        assert!(script.starts_with("$ErrorActionPreference"), "{script}");
-        assert!(script.contains("Export-Csv"), "{script}");
-        assert!(
-            script.trim_end().ends_with("exit $LASTEXITCODE"),
-            "{script}"
-        );
+        assert!(script.starts_with("# export-directory.ps1"), "{script}");
+        // Windows PowerShell reads the parameters only when param() is the first statement.
+        let first = script
+            .lines()
+            .find(|l| !l.trim_start().starts_with('#'))
+            .unwrap();
+        assert_eq!(first, "param(", "{script}");
+        for w in [
+            "[Parameter(Mandatory = $true)] [string] $Out",
+            "[switch] $Register",
+            "Export-Csv",
+            "*> $log",
+            "Register-ScheduledTask",
+            "New-ScheduledTaskTrigger -Daily -At $At",
+            "-UserId 'SYSTEM'",
+        ] {
+            assert!(script.contains(w), "{w}: {script}");
+        }
+        // It registers the task only after a successful export.
+        let failed = script.find("if ($code -ne 0)").unwrap();
+        assert!(failed < script.find("Register-ScheduledTask").unwrap());
+        assert!(script.trim_end().ends_with("exit 0"), "{script}");
+        assert!(!script.contains('\t'), "tabs: {script}");
         let windows = crlf(&script);
         assert_eq!(windows.matches("\r\n").count(), script.lines().count());
         assert!(!windows.replace("\r\n", "").contains(['\r', '\n']));
-        assert!(readme_script(
-            "Save as `C:\\lync-quickcall\\export-directory.ps1`:\n\n```powershell\nexit 1\n"
-        )
-        .is_err());
+        assert!(readme_script(&format!("{SCRIPT_MARKER}:\n\n```powershell\nexit 1\n")).is_err());
     }
 
     #[test]
@@ -470,12 +484,25 @@ The Import Tables (interpreted .idata section contents)
     fn install_txt_names_what_the_bundle_holds() {
         let text = read(&project_root().join("xtask/release/INSTALL.txt")).unwrap();
         assert!(text.starts_with("lync-quickcall {version}\n"));
-        for name in [SITE, WINDOWS_EXE, LINUX_BIN, SCRIPT, SUMS, "README"] {
+        for name in [
+            SITE,
+            WINDOWS_EXE,
+            LINUX_BIN,
+            SCRIPT,
+            SUMS,
+            "README",
+            "init --site",
+            "-Register",
+            "check https://",
+            "reg --page-url",
+        ] {
             assert!(text.contains(name), "{name}");
         }
         // Notepad on older Windows does not wrap: prose fits 80 columns, commands 100.
         for line in text.lines() {
-            let command = line.trim_start().starts_with("C:\\");
+            let command = [".\\", "powershell ", "--", "-Out "]
+                .iter()
+                .any(|c| line.trim_start().starts_with(c));
             assert!(
                 line.chars().count() <= if command { 100 } else { 80 },
                 "{line}"
