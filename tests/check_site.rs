@@ -116,6 +116,14 @@ fn deploy(dir: &Path, config: &str) -> Names {
     put(&wasm_name, wasm);
     put("config.json", config.as_bytes());
     put("web.config", www("web.config").as_bytes());
+    std::fs::create_dir_all(dir.join("locales")).unwrap();
+    for code in ["en", "fr"] {
+        let catalogue = format!("{}/locales/{code}.ftl", env!("CARGO_MANIFEST_DIR"));
+        put(
+            &format!("locales/{code}.ftl"),
+            &std::fs::read(catalogue).unwrap(),
+        );
+    }
     Names {
         boot: boot_name,
         wasm: wasm_name,
@@ -486,6 +494,7 @@ fn a_good_deployment_passes_every_check() {
             &format!("wasm {}", names.wasm),
             &format!("script {}", names.boot),
             "config.json",
+            "words",
             "profile production",
             "profile db50004",
             "directory",
@@ -678,6 +687,23 @@ fn a_missing_script_or_page_fails() {
         ],
     );
     assert_eq!(run.stdout.matches("\n").count(), 4, "{}", run.stdout);
+}
+
+#[test]
+fn missing_words_fail() {
+    let dir = TempDir::new("missing-words");
+    deploy(&dir.0, &good_config());
+    std::fs::remove_file(dir.0.join("locales/fr.ftl")).unwrap();
+    let server = Server::start(&dir.0, Faults::default());
+    let run = check(&[&server.url("/")]);
+    run.failed_with(
+        "words",
+        &[
+            &server.url("/locales/fr.ftl"),
+            "HTTP 404",
+            "copy the `locales` folder",
+        ],
+    );
 }
 
 #[test]

@@ -41,6 +41,11 @@ fn fake_site(dir: &Path) {
     std::fs::write(dir.join("index.html"), www("index.html")).unwrap();
     std::fs::write(dir.join("web.config"), www("web.config")).unwrap();
     std::fs::write(dir.join("config.json"), www("config.json")).unwrap();
+    std::fs::create_dir_all(dir.join("locales")).unwrap();
+    for code in ["en", "fr"] {
+        let catalogue = format!("{}/locales/{code}.ftl", env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(catalogue, dir.join("locales").join(format!("{code}.ftl"))).unwrap();
+    }
     std::fs::write(
         dir.join("lync_quickcall_bg-0123456789.wasm"),
         b"\0asm\x01\0\0\0",

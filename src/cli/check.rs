@@ -204,6 +204,7 @@ impl Site<'_> {
         let html = String::from_utf8_lossy(&answer.body).into_owned();
         let loaded = self.files(&base, &html);
         let config = self.config(&base);
+        self.catalogues(&base);
         let contacts = contact.and_then(|c| contacts_of(c).ok());
         let export = match &config {
             Some((config, _)) => self.directory(&base, config, contacts.as_deref()),
@@ -385,6 +386,36 @@ impl Site<'_> {
             ));
         }
         loaded
+    }
+
+    /// `locales/<code>.ftl`, one per language the page speaks: 200 and UTF-8 (the page
+    /// fetches its words there to show an error, the chooser or the dry run).
+    fn catalogues(&mut self, base: &Url) {
+        let name = "words";
+        let mut found = Vec::new();
+        for code in lync_quickcall::i18n::CODES {
+            let Ok(url) = base.join(&format!("locales/{code}.ftl")) else {
+                continue;
+            };
+            let Some(answer) = self.get(name, &url, JSON_LIMIT) else {
+                return;
+            };
+            if answer.status != 200 || std::str::from_utf8(&answer.body).is_err() {
+                self.push(Check::failed(
+                    name,
+                    format!(
+                        "{url}: {}: the page fetches its words there to show an error, the \
+                         chooser or the dry run, and would show message ids instead; copy the \
+                         `locales` folder of the bundle's `site` folder beside index.html; {}",
+                        answer.status_line(),
+                        rules::not_found_hint(Kind::Other, url.path())
+                    ),
+                ));
+                return;
+            }
+            found.push(url.to_string());
+        }
+        self.push(Check::ok(name, found.join(", ")));
     }
 
     /// `config.json`: 200, valid, every profile's sample well formed. Returns it with

@@ -490,6 +490,16 @@ fn locate(path: &Path) -> (PathBuf, PathBuf) {
     }
 }
 
+/// The page's catalogues (`locales/<code>.ftl`, one per language it speaks) missing
+/// from the page's folder `site`.
+fn missing_catalogues(site: &Path) -> Vec<std::path::PathBuf> {
+    lync_quickcall::i18n::CODES
+        .iter()
+        .map(|code| site.join("locales").join(format!("{code}.ftl")))
+        .filter(|p| !p.is_file())
+        .collect()
+}
+
 /// What a run found wrong.
 #[derive(Default)]
 struct Problems {
@@ -532,6 +542,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
              server serves (README: First deployment)",
             site.display()
         ));
+    }
+    if site.join("index.html").is_file() {
+        for missing in missing_catalogues(&site) {
+            problems.error(format!(
+                "{} is missing: the page fetches its words there to show an error, the \
+                 chooser or the dry run, and would show message ids instead. Copy the \
+                 `locales` folder of the bundle's `site` folder beside index.html",
+                missing.display()
+            ));
+        }
     }
     for sample in profile_samples(&config) {
         let example = sample
@@ -788,6 +808,10 @@ mod tests {
         let web = include_str!("../../www/web.config");
         std::fs::write(dir.join("index.html"), html).unwrap();
         std::fs::write(dir.join("web.config"), web).unwrap();
+        std::fs::create_dir_all(dir.join("locales")).unwrap();
+        for code in lync_quickcall::i18n::CODES {
+            std::fs::write(dir.join(format!("locales/{code}.ftl")), "x = y\n").unwrap();
+        }
         let e = check_csp(
             &dir,
             &config,
@@ -890,6 +914,24 @@ mod tests {
         assert_eq!(findings[0].field, "directory.client_id");
         // A real configuration has none.
         assert!(lint(&Config::from_json(GRAPH).unwrap(), GRAPH).is_empty());
+    }
+
+    #[test]
+    fn the_page_folder_needs_every_catalogue() {
+        let site = std::env::temp_dir().join(format!("lqc-catalogues-{}", std::process::id()));
+        std::fs::create_dir_all(site.join("locales")).unwrap();
+        let all: Vec<_> = lync_quickcall::i18n::CODES
+            .iter()
+            .map(|c| site.join("locales").join(format!("{c}.ftl")))
+            .collect();
+        assert_eq!(missing_catalogues(&site), all);
+        std::fs::write(&all[0], "page-title = x\n").unwrap();
+        assert_eq!(missing_catalogues(&site), all[1..]);
+        for p in &all {
+            std::fs::write(p, "page-title = x\n").unwrap();
+        }
+        assert!(missing_catalogues(&site).is_empty());
+        let _ = std::fs::remove_dir_all(&site);
     }
 
     #[test]
