@@ -1,12 +1,23 @@
 //! The end-to-end suite: the built page, served over HTTP, opened in headless Chromium
-//! with the links Lync produces, checked by where the browser really lands.
+//! and then in headless Firefox ESR with the links Lync produces, checked by where the
+//! browser really lands.
 //!
 //! Two servers on two origins: the page (`dist`, with the suite's own `config.json`)
 //! and a mock ITSM that records every request. A case passes when the browser's URL is
 //! the expected ITSM URL *and* the mock received exactly that request, or when the page
 //! stays put in the expected `#status` state (`choose`, `done`, `error`) and the mock
-//! received nothing. One ChromeDriver and one browser session serve every case, in
-//! order; the suite prints `ok` or `FAILED` per case and `e2e: N passed, M failed`.
+//! received nothing. The servers serve both engines, one after the other; per engine,
+//! one browser session serves every case, in order (a few cases use a second session
+//! of the same engine: another language, WebAssembly off, no HTTP cache). The suite
+//! prints `ok`, `FAILED` or `skip` per case and `e2e (<engine>): N passed, M failed, K
+//! Chromium-only` per engine.
+//!
+//! A case that needs Chromium's DevTools protocol and has no Firefox way (an init
+//! script that must run before the page's own) is marked [`Case::chromium_only`] with
+//! the reason, printed when the suite runs in Firefox; never skipped silently.
+//!
+//! `LQC_E2E_ONLY=<text>` runs only the cases whose names contain the text (while
+//! working on the suite).
 //!
 //! The Graph and endpoint directory sources talk to loopback stand-ins of Entra ID and
 //! Microsoft Graph ([`crate::entra`]) and of a lookup endpoint ([`crate::lookup`]),
@@ -18,6 +29,7 @@ mod network_cases;
 mod page_cases;
 mod startup_cases;
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -27,7 +39,7 @@ use serde_json::Value;
 use crate::entra::{self, Entra};
 use crate::lookup::{self, LookupEndpoint};
 use crate::serve::{MockItsm, Override, StaticServer};
-use crate::webdriver::Browser;
+use crate::webdriver::{Browser, Engine, Options};
 
 /// How long a page may take to land or settle.
 const SETTLE: Duration = Duration::from_secs(5);
@@ -50,9 +62,15 @@ pub fn config(m: &str) -> String {
 
 /// The servers and the browser every case shares.
 struct Suite {
+    /// The engine the cases run in.
+    engine: Engine,
     browser: Browser,
     /// A second browser, whose preferred language is French, started on first use.
-    french: std::cell::OnceCell<Browser>,
+    french: OnceCell<Browser>,
+    /// A browser without WebAssembly, started on first use.
+    no_wasm: OnceCell<Browser>,
+    /// Firefox only: a browser without an HTTP cache, started on first use.
+    no_cache: OnceCell<Browser>,
     mock: MockItsm,
     site: StaticServer,
     /// The mock ITSM's origin.
@@ -129,34 +147,98 @@ enum Settled {
     Stayed(PageState),
 }
 
+/// Starts a session of `engine` as `options` say, naming what failed.
+fn start_browser(engine: Engine, options: &Options, what: &str) -> Result<Browser> {
+    Browser::launch(engine, options)
+        .with_context(|| format!("cannot start {}{what}", engine.product()))
+}
+
+/// The browser in `cell`, started with `options` on first use.
+fn lazily<'a>(
+    cell: &'a OnceCell<Browser>,
+    engine: Engine,
+    options: Options,
+    what: &str,
+) -> Result<&'a Browser> {
+    if cell.get().is_none() {
+        let _ = cell.set(start_browser(engine, &options, what)?);
+    }
+    cell.get().context("no browser")
+}
+
 impl Suite {
+    /// The browser whose preferred language is French (`fr-FR`), started on first use.
+    fn french(&self) -> Result<&Browser> {
+        let options = Options {
+            language: Some("fr-FR".into()),
+            ..Options::default()
+        };
+        lazily(&self.french, self.engine, options, " in French")
+    }
+
+    /// A browser that asks the server for every file at every load: in Chromium the
+    /// suite's own, whose cache [`Browser::clear_cache`] empties through the DevTools
+    /// protocol; in Firefox, where WebDriver cannot empty the cache, a second session
+    /// without one ([`Options::no_cache`]), started on first use.
+    fn uncached(&self) -> Result<&Browser> {
+        match self.engine {
+            Engine::Chromium => Ok(&self.browser),
+            Engine::Firefox => {
+                let options = Options {
+                    no_cache: true,
+                    ..Options::default()
+                };
+                lazily(&self.no_cache, self.engine, options, " without a cache")
+            }
+        }
+    }
+
+    /// A browser with WebAssembly turned off ([`Options::no_wasm`]), started on first
+    /// use.
+    fn without_wasm(&self) -> Result<&Browser> {
+        let options = Options {
+            no_wasm: true,
+            ..Options::default()
+        };
+        lazily(&self.no_wasm, self.engine, options, " without WebAssembly")
+    }
+
     /// Navigates to `path` on the page's origin; returns the mock's request count
     /// before, to tell this case's requests from earlier ones.
     fn open(&self, path: &str) -> Result<usize> {
+        self.open_in(&self.browser, path)
+    }
+
+    /// [`Suite::open`] in the browser `b`.
+    fn open_in(&self, b: &Browser, path: &str) -> Result<usize> {
         let mark = self.mock.count();
-        self.browser.goto(&format!("{}{path}", self.origin))?;
+        b.goto(&format!("{}{path}", self.origin))?;
         Ok(mark)
     }
 
-    /// Waits until the browser is on the mock ITSM or the page has settled.
-    fn settle(&self) -> Result<Settled> {
-        self.browser
-            .wait_for(SETTLE, "the page to navigate or settle", |b| {
-                let url = b.url()?;
-                if url.starts_with(&format!("{}/", self.m)) {
-                    return Ok(Some(Settled::Landed(url)));
-                }
-                Ok(page_state(b)?
-                    .filter(|s| s.state != "working" && !s.state.is_empty())
-                    .map(Settled::Stayed))
-            })
+    /// Waits until the browser `b` is on the mock ITSM or the page has settled.
+    fn settle_in(&self, b: &Browser) -> Result<Settled> {
+        b.wait_for(SETTLE, "the page to navigate or settle", |b| {
+            let url = b.url()?;
+            if url.starts_with(&format!("{}/", self.m)) {
+                return Ok(Some(Settled::Landed(url)));
+            }
+            Ok(page_state(b)?
+                .filter(|s| s.state != "working" && !s.state.is_empty())
+                .map(Settled::Stayed))
+        })
     }
 
     /// Checks that the browser landed on `m + expected`, and that the mock received
     /// exactly that request since `mark`.
     fn landed(&self, mark: usize, expected: &str) -> Result<()> {
+        self.landed_in(&self.browser, mark, expected)
+    }
+
+    /// [`Suite::landed`] in the browser `b`.
+    fn landed_in(&self, b: &Browser, mark: usize, expected: &str) -> Result<()> {
         let want = format!("{}{expected}", self.m);
-        match self.settle()? {
+        match self.settle_in(b)? {
             Settled::Landed(url) => ensure!(url == want, "landed on {url}, expected {want}"),
             Settled::Stayed(s) => bail!(
                 "stayed on the page in state '{}': {}",
@@ -178,7 +260,12 @@ impl Suite {
     /// Checks that the page stayed on its origin in `state`, and that the mock received
     /// nothing since `mark`.
     fn stayed(&self, mark: usize, state: &str) -> Result<PageState> {
-        let s = match self.settle()? {
+        self.stayed_in(&self.browser, mark, state)
+    }
+
+    /// [`Suite::stayed`] in the browser `b`.
+    fn stayed_in(&self, b: &Browser, mark: usize, state: &str) -> Result<PageState> {
+        let s = match self.settle_in(b)? {
             Settled::Landed(url) => bail!("navigated to {url}, expected state '{state}'"),
             Settled::Stayed(s) => s,
         };
@@ -188,7 +275,7 @@ impl Suite {
             s.state,
             s.text.trim()
         );
-        let url = self.browser.url()?;
+        let url = b.url()?;
         ensure!(
             url.starts_with(&format!("{}/", self.origin)),
             "the page's URL changed to {url}"
@@ -216,12 +303,26 @@ type Check = Box<dyn Fn(&Suite) -> Result<()>>;
 struct Case {
     name: String,
     check: Check,
+    /// Why the case runs in Chromium only (what it needs the DevTools protocol for),
+    /// when it does.
+    chromium_only: Option<&'static str>,
+}
+
+impl Case {
+    /// Runs this case in Chromium only: it needs the DevTools protocol `to` do
+    /// something WebDriver cannot do in Firefox. The suite says so when it runs in
+    /// Firefox.
+    fn chromium_only(mut self, to: &'static str) -> Case {
+        self.chromium_only = Some(to);
+        self
+    }
 }
 
 fn case(name: impl Into<String>, check: impl Fn(&Suite) -> Result<()> + 'static) -> Case {
     Case {
         name: name.into(),
         check: Box::new(check),
+        chromium_only: None,
     }
 }
 
@@ -301,6 +402,21 @@ fn with_config(s: &Suite, what: Override, check: impl FnOnce() -> Result<()>) ->
     s.site.set_config(&s.config);
     result
 }
+
+/// The query of John's quick call.
+const JOHN_LINK: &str = "?contactId=sip:john.doe@contoso.com";
+
+/// The module script of the panic case, served on the page's origin.
+const PANIC_JS: &str = "/e2e-panic.js";
+
+/// It imports the page's module (the instance the page runs) and calls its test
+/// export, which panics; what the call did is left in `window.__thrown`.
+const PANIC_SCRIPT: &str = "const main = document.querySelector('body > script[type=module]').src;
+import(main).then((m) => {
+  try { m.__panicForTest(); window.__thrown = 'returned'; }
+  catch (e) { window.__thrown = 'threw: ' + e; }
+});
+";
 
 fn cases() -> Vec<Case> {
     let q = |query: &str| format!("{P}?{query}");
@@ -508,50 +624,113 @@ fn cases() -> Vec<Case> {
         bad_config("missing config.json (404)", "config.json", |_| {
             Override::NotFound
         }),
-        case("a browser without WebAssembly is told so", |s| {
-            let id = s.browser.add_init_script("delete window.WebAssembly")?;
-            let result = (|| {
-                let served = s.site.hits().len();
-                let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
-                let page = s.stayed(mark, "error")?;
-                let kind = s.browser.execute("return typeof WebAssembly;", &[])?;
-                ensure!(kind == "undefined", "WebAssembly was not removed ({kind})");
-                ensure!(
-                    page.text.contains("WebAssembly"),
-                    "text: {}",
-                    page.text.trim()
-                );
-                let wasm = s.site.hits()[served..]
-                    .iter()
-                    .filter(|h| h.url.ends_with(".wasm"))
-                    .count();
-                ensure!(wasm == 0, "the module was still requested");
+        case(
+            "preloads: config.json asked for once in Chromium, twice in Firefox; the module once",
+            |s| {
+                // index.html preloads config.json; the page then fetches it with
+                // `cache: 'no-cache'`. Chromium hands the preloaded answer to that
+                // fetch: one request. Firefox (ESR 153) does not, and asks again: a
+                // revalidation answered 304 when the preload's answer is in its HTTP
+                // cache (warm, or a cold cache that stores it), 200 in a session
+                // without a cache. Both hand the preloaded module to the page's
+                // streaming compilation: one request when it is not cached.
+                let engine = s.engine;
+                for (cache, b) in [("warm", &s.browser), ("cold", s.uncached()?)] {
+                    if cache == "warm" {
+                        // Everything cached, and this config.json.
+                        b.goto(&format!("{}{P}{JOHN_LINK}", s.origin))?;
+                        s.settle_in(b)?;
+                    } else {
+                        b.clear_cache()?;
+                    }
+                    b.goto("about:blank")?;
+                    let served = s.site.hits().len();
+                    let mark = s.open_in(b, &format!("{P}{JOHN_LINK}"))?;
+                    s.landed_in(b, mark, JOHN)?;
+                    let hits = &s.site.hits()[served..];
+                    let statuses: Vec<u16> = hits
+                        .iter()
+                        .filter(|h| h.url == "/config.json")
+                        .map(|h| h.status)
+                        .collect();
+                    let expected: &[u16] = match (engine, cache) {
+                        (Engine::Chromium, "warm") => &[304],
+                        (Engine::Chromium, _) => &[200],
+                        (Engine::Firefox, "warm") => &[304, 304],
+                        (Engine::Firefox, _) => &[200, 200],
+                    };
+                    ensure!(
+                        statuses == expected,
+                        "{cache}: /config.json answered {statuses:?} in one load in {engine}, \
+                         expected {expected:?}"
+                    );
+                    let modules = hits.iter().filter(|h| h.url.ends_with(".wasm")).count();
+                    let want = usize::from(cache == "cold");
+                    ensure!(
+                        modules == want,
+                        "{cache}: the module was asked for {modules} times, expected {want}"
+                    );
+                }
                 Ok(())
-            })();
-            s.browser.remove_init_script(&id)?;
-            result
+            },
+        ),
+        case("a browser without WebAssembly is told so", |s| {
+            // A session with WebAssembly turned off: Firefox's preference, Chromium's
+            // V8 without its compilers (`--jitless`, as Edge's enhanced security mode).
+            let b = s.without_wasm()?;
+            let served = s.site.hits().len();
+            let mark = s.open_in(b, &format!("{P}{JOHN_LINK}"))?;
+            let page = s.stayed_in(b, mark, "error")?;
+            let kind = b.execute("return typeof WebAssembly;", &[])?;
+            ensure!(kind == "undefined", "WebAssembly is there ({kind})");
+            ensure!(
+                page.text.contains("WebAssembly"),
+                "text: {}",
+                page.text.trim()
+            );
+            // index.html's `<link rel="preload">` asks for the module in any browser,
+            // WebAssembly or not: once at most (none when it is cached).
+            let wasm = s.site.hits()[served..]
+                .iter()
+                .filter(|h| h.url.ends_with(".wasm"))
+                .count();
+            ensure!(wasm <= 1, "the module was requested {wasm} times");
+            Ok(())
         }),
         case("a panic is rendered, not silent", |s| {
             let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com&dryrun=1"))?;
             s.stayed(mark, "done")?;
-            let thrown = s.browser.execute(
-                r#"return (async () => {
-                     const main = document.querySelector('script[type=module]').src;
-                     const m = await import(main);
-                     try { m.__panicForTest(); return 'returned'; }
-                     catch (e) { return 'threw: ' + e; }
-                   })();"#,
-                &[],
-            )?;
-            let page = s.browser.wait_for(SETTLE, "the panic message", |b| {
-                Ok(page_state(b)?.filter(|p| p.state == "error"))
-            })?;
-            ensure!(
-                page.text.contains("deliberate test panic"),
-                "text: {} (the call {thrown})",
-                page.text.trim()
+            // A module script of the page's origin (the CSP allows no other) imports the
+            // page's module, the same instance, and makes it panic. (A dynamic import
+            // from a WebDriver script gets another instance in Firefox.)
+            s.site.set_override(
+                PANIC_JS,
+                Some(Override::Body {
+                    content_type: "text/javascript".into(),
+                    body: PANIC_SCRIPT.as_bytes().to_vec(),
+                }),
             );
-            Ok(())
+            let result = (|| {
+                s.browser.execute(
+                    "const s = document.createElement('script');
+                     s.type = 'module';
+                     s.src = arguments[0];
+                     document.head.appendChild(s);",
+                    &[Value::from(PANIC_JS)],
+                )?;
+                let page = s.browser.wait_for(SETTLE, "the panic message", |b| {
+                    Ok(page_state(b)?.filter(|p| p.state == "error"))
+                })?;
+                let thrown = s.browser.execute("return window.__thrown;", &[])?;
+                ensure!(
+                    page.text.contains("deliberate test panic"),
+                    "text: {} (the call {thrown})",
+                    page.text.trim()
+                );
+                Ok(())
+            })();
+            s.site.set_override(PANIC_JS, None);
+            result
         }),
         case("Back does not bounce through the page", |s| {
             s.browser.goto("about:blank")?;
@@ -572,8 +751,89 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-/// Runs the suite against the distribution in `dist`.
-pub fn run(dist: &Path) -> Result<()> {
+/// The variable that limits a run to the cases whose names contain its value.
+const ONLY_VAR: &str = "LQC_E2E_ONLY";
+
+/// What one engine's run gave.
+struct Tally {
+    engine: Engine,
+    passed: usize,
+    failed: usize,
+    chromium_only: usize,
+    took: Duration,
+}
+
+impl Tally {
+    fn line(&self) -> String {
+        format!(
+            "e2e ({}): {} passed, {} failed, {} Chromium-only ({:.1} s)",
+            self.engine,
+            self.passed,
+            self.failed,
+            self.chromium_only,
+            self.took.as_secs_f64()
+        )
+    }
+}
+
+/// Runs every case in the suite's engine, in order.
+fn run_cases(suite: &Suite) -> Tally {
+    let engine = suite.engine;
+    let started = Instant::now();
+    let mut tally = Tally {
+        engine,
+        passed: 0,
+        failed: 0,
+        chromium_only: 0,
+        took: Duration::ZERO,
+    };
+    let all = cases()
+        .into_iter()
+        .chain(page_cases::cases())
+        .chain(directory_cases::cases())
+        .chain(fault_cases::cases())
+        .chain(startup_cases::cases())
+        .chain(network_cases::cases());
+    // While working on the suite: only the cases whose names contain this.
+    let only = std::env::var(ONLY_VAR).ok().filter(|o| !o.is_empty());
+    if let Some(only) = &only {
+        println!("e2e: only the cases whose names contain {only:?} ({ONLY_VAR})");
+    }
+    for c in all {
+        if only.as_ref().is_some_and(|o| !c.name.contains(o.as_str())) {
+            continue;
+        }
+        if let (Some(to), Engine::Firefox) = (c.chromium_only, engine) {
+            tally.chromium_only += 1;
+            println!(
+                "skip    {} (Chromium only: needs the DevTools protocol to {to})",
+                c.name
+            );
+            continue;
+        }
+        let t = Instant::now();
+        match (c.check)(suite) {
+            Ok(()) => {
+                tally.passed += 1;
+                println!("ok      {} ({} ms)", c.name, t.elapsed().as_millis());
+            }
+            Err(e) => {
+                tally.failed += 1;
+                println!("FAILED  {}\n        {e:#}", c.name);
+            }
+        }
+    }
+    tally.took = started.elapsed();
+    println!("{}", tally.line());
+    tally
+}
+
+/// Runs the suite against the distribution in `dist`, in each of `engines` in turn
+/// (the same servers for all).
+pub fn run(dist: &Path, engines: &[Engine]) -> Result<()> {
+    let Some(&first) = engines.first() else {
+        bail!("no browser engine to run the suite in");
+    };
     let exports = directory_cases::prepare(dist)?;
     let entra = Entra::start(
         network_cases::TENANT,
@@ -605,10 +865,12 @@ pub fn run(dist: &Path) -> Result<()> {
         entra.graph_url(),
         lookup.origin()
     );
-    let browser = Browser::start().context("cannot start headless Chromium")?;
-    let suite = Suite {
-        browser,
-        french: std::cell::OnceCell::new(),
+    let mut suite = Suite {
+        engine: first,
+        browser: start_browser(first, &Options::default(), "")?,
+        french: OnceCell::new(),
+        no_wasm: OnceCell::new(),
+        no_cache: OnceCell::new(),
         mock,
         site,
         m,
@@ -620,32 +882,41 @@ pub fn run(dist: &Path) -> Result<()> {
         unreachable,
         dist: dist.to_path_buf(),
     };
-    let started = Instant::now();
-    let (mut passed, mut failed) = (0, 0);
-    let all = cases()
-        .into_iter()
-        .chain(page_cases::cases())
-        .chain(directory_cases::cases())
-        .chain(fault_cases::cases())
-        .chain(startup_cases::cases())
-        .chain(network_cases::cases());
-    for c in all {
-        let t = Instant::now();
-        match (c.check)(&suite) {
-            Ok(()) => {
-                passed += 1;
-                println!("ok      {} ({} ms)", c.name, t.elapsed().as_millis());
+    let mut tallies = Vec::new();
+    let mut problems = Vec::new();
+    for (i, &engine) in engines.iter().enumerate() {
+        println!("\ne2e ({engine}): {}", engine.product());
+        if i > 0 {
+            // The previous engine's sessions end before this one's start.
+            suite.french = OnceCell::new();
+            suite.no_wasm = OnceCell::new();
+            suite.no_cache = OnceCell::new();
+            match start_browser(engine, &Options::default(), "") {
+                Ok(b) => suite.browser = b,
+                Err(e) => {
+                    println!("e2e ({engine}): could not start: {e:#}");
+                    problems.push(format!("{engine}: {e:#}"));
+                    continue;
+                }
             }
-            Err(e) => {
-                failed += 1;
-                println!("FAILED  {}\n        {e:#}", c.name);
-            }
+            suite.engine = engine;
         }
+        let tally = run_cases(&suite);
+        if tally.failed > 0 {
+            problems.push(format!(
+                "{} end-to-end case(s) failed in {engine}",
+                tally.failed
+            ));
+        }
+        tallies.push(tally);
     }
-    println!("e2e: took {:.1} s", started.elapsed().as_secs_f64());
-    println!("e2e: {passed} passed, {failed} failed");
-    if failed > 0 {
-        return Err(anyhow!("{failed} end-to-end case(s) failed"));
+    drop(suite);
+    println!();
+    for tally in &tallies {
+        println!("{}", tally.line());
+    }
+    if !problems.is_empty() {
+        return Err(anyhow!("{}", problems.join("; ")));
     }
     Ok(())
 }

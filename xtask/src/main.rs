@@ -6,7 +6,7 @@
 //! cargo xtask dist [--out DIR]   build the deployable directory (default: dist/)
 //! cargo xtask demo [--port N]    serve the page and a mock ITSM, print links to click
 //! cargo xtask test               every test: native, wasm in Chromium, end-to-end
-//! cargo xtask e2e                only the end-to-end suite (after a dist build)
+//! cargo xtask e2e [--engine E]   only the end-to-end suite (after a dist build)
 //! cargo xtask bench [--only S]   size and time-to-redirect budgets
 //! cargo xtask profile            where the time of one warm load goes (a trace)
 //! cargo xtask fuzz [--seconds N] every cargo-fuzz target for N seconds (default 60)
@@ -50,7 +50,9 @@ commands:
   dist [--out DIR]   build the deployable directory (default: dist/)
   demo [--port N]    serve the page on 127.0.0.1:N (default 8080) with a mock ITSM
   test               run every test: cargo test, wasm tests in Chromium, end-to-end
-  e2e                build dist into target/e2e-dist and run the end-to-end suite
+  e2e [--engine E]   build dist into target/e2e-dist and run the end-to-end suite in
+                     headless Chromium, then Firefox ESR; --engine chromium or
+                     firefox runs one (or the variable LQC_ENGINES, also for test)
   bench [--only S]   check the size and time-to-redirect budgets; --only runs some
                      sections: size, redirect, directory (comma-separated)
   profile            trace one warm load of the page in Chromium (requests, main-
@@ -70,7 +72,7 @@ enum Task {
     Dist { out: Option<PathBuf> },
     Demo { port: u16 },
     Test,
-    E2e,
+    E2e { engine: Option<String> },
     Bench { only: Option<String> },
     Profile,
     Fuzz { seconds: u64 },
@@ -115,6 +117,7 @@ fn parse(args: &[String]) -> Result<Task> {
         "demo" => &["port"],
         "fuzz" => &["seconds"],
         "bench" => &["only"],
+        "e2e" => &["engine"],
         _ => &[],
     };
     if let Some((name, _)) = options.iter().find(|(n, _)| !allowed.contains(&n.as_str())) {
@@ -140,7 +143,12 @@ fn parse(args: &[String]) -> Result<Task> {
             },
         },
         "test" => Task::Test,
-        "e2e" => Task::E2e,
+        "e2e" => Task::E2e {
+            engine: match option("engine") {
+                Some(e) => Some(webdriver::Engine::list(&e).map(|_| e)?),
+                None => None,
+            },
+        },
         "bench" => Task::Bench {
             only: option("only"),
         },
@@ -179,7 +187,7 @@ fn run(task: Task) -> Result<()> {
         }
         Task::Demo { port } => demo::run(port),
         Task::Test => test::run_all(),
-        Task::E2e => test::run_e2e(),
+        Task::E2e { engine } => test::run_e2e(engine.as_deref()),
         Task::Bench { only } => bench::run(only.as_deref()),
         Task::Profile => bench::profile::run(),
         Task::Fuzz { seconds } => fuzz::run(seconds),
@@ -233,7 +241,13 @@ mod tests {
             ("demo", Task::Demo { port: 8080 }),
             ("demo --port 9000", Task::Demo { port: 9000 }),
             ("test", Task::Test),
-            ("e2e", Task::E2e),
+            ("e2e", Task::E2e { engine: None }),
+            (
+                "e2e --engine firefox",
+                Task::E2e {
+                    engine: Some("firefox".into()),
+                },
+            ),
             ("bench", Task::Bench { only: None }),
             (
                 "bench --only size,redirect",
@@ -261,6 +275,8 @@ mod tests {
             "fuzz --seconds x",
             "fuzz --port 1",
             "test extra",
+            "e2e --engine safari",
+            "test --engine firefox",
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad}");
         }

@@ -9,7 +9,8 @@
 //!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver, then in
 //!    headless Firefox ESR, through geckodriver (`GECKODRIVER`);
 //! 4. `cargo xtask dist` into `target/e2e-dist`;
-//! 5. the end-to-end suite ([`crate::e2e`]) against that build;
+//! 5. the end-to-end suite ([`crate::e2e`]) against that build, in headless Chromium,
+//!    then in headless Firefox ESR (`--engine` or `LQC_ENGINES` choose);
 //! 6. the tool's Windows build under Wine ([`crate::wine`], `cargo xtask wine-test`):
 //!    keygen, exports to `C:\` paths, a second export over the first, failures' exit
 //!    codes, compared with the Linux build's exports;
@@ -23,36 +24,59 @@ use anyhow::{Context, Result};
 
 use crate::cmd::{self, project_root, target_dir};
 use crate::tools::{self, WASM_TARGET};
+use crate::webdriver::Engine;
 use crate::{dist, e2e};
 
 /// A named stage.
-type Stage = (&'static str, fn() -> Result<()>);
+type Stage<'a> = (&'static str, &'a dyn Fn() -> Result<()>);
 
-/// Runs every stage (`cargo xtask test`).
+/// Runs every stage (`cargo xtask test`); the end-to-end suite in the engines
+/// `$LQC_ENGINES` names, else both.
 pub fn run_all() -> Result<()> {
-    tools::for_browser()?;
+    let engines = Engine::selected(None)?;
+    tools::install_all()?;
+    let end_to_end = || end_to_end(&engines);
     run_stages(&[
-        ("native tests: cargo test --workspace", native),
+        ("native tests: cargo test --workspace", &native),
         (
             "registry round trip through hivexregedit",
-            crate::registry_test::run,
+            &crate::registry_test::run,
         ),
-        ("wasm tests in headless Chromium", wasm),
-        ("wasm tests in headless Firefox ESR", wasm_firefox),
-        ("dist build into target/e2e-dist", e2e_dist),
-        ("end-to-end suite", end_to_end),
-        ("the tool's Windows build under Wine", crate::wine::run),
-        ("fuzz smoke: every target for 5 s", crate::fuzz::smoke),
+        ("wasm tests in headless Chromium", &wasm),
+        ("wasm tests in headless Firefox ESR", &wasm_firefox),
+        ("dist build into target/e2e-dist", &e2e_dist),
+        (e2e_stage(&engines), &end_to_end),
+        ("the tool's Windows build under Wine", &crate::wine::run),
+        ("fuzz smoke: every target for 5 s", &crate::fuzz::smoke),
     ])
 }
 
-/// Builds the distribution and runs the end-to-end suite (`cargo xtask e2e`).
-pub fn run_e2e() -> Result<()> {
+/// Builds the distribution and runs the end-to-end suite (`cargo xtask e2e`) in the
+/// engines `engine` names (`--engine chromium,firefox`), else `$LQC_ENGINES`, else
+/// both.
+pub fn run_e2e(engine: Option<&str>) -> Result<()> {
+    let engines = Engine::selected(engine)?;
     tools::for_browser()?;
+    if engines.contains(&Engine::Firefox) {
+        tools::for_firefox()?;
+    }
+    let end_to_end = || end_to_end(&engines);
     run_stages(&[
-        ("dist build into target/e2e-dist", e2e_dist),
-        ("end-to-end suite", end_to_end),
+        ("dist build into target/e2e-dist", &e2e_dist),
+        (e2e_stage(&engines), &end_to_end),
     ])
+}
+
+/// The end-to-end stage's name.
+fn e2e_stage(engines: &[Engine]) -> &'static str {
+    match engines {
+        [Engine::Chromium] => "end-to-end suite in headless Chromium",
+        [Engine::Firefox] => "end-to-end suite in headless Firefox ESR",
+        [Engine::Firefox, Engine::Chromium] => {
+            "end-to-end suite in headless Firefox ESR, then Chromium"
+        }
+        _ => "end-to-end suite in headless Chromium, then Firefox ESR",
+    }
 }
 
 fn run_stages(stages: &[Stage]) -> Result<()> {
@@ -149,6 +173,6 @@ fn e2e_dist() -> Result<()> {
     dist::run(&e2e_dir()).map(drop)
 }
 
-fn end_to_end() -> Result<()> {
-    e2e::run(&e2e_dir())
+fn end_to_end(engines: &[Engine]) -> Result<()> {
+    e2e::run(&e2e_dir(), engines)
 }

@@ -112,12 +112,21 @@ pub fn for_firefox() -> Result<()> {
     Ok(())
 }
 
-/// Installs everything (`cargo xtask install-tools`).
+/// Installs everything (`cargo xtask install-tools`), Firefox ESR and geckodriver
+/// included.
 pub fn install_all() -> Result<()> {
+    install(true)
+}
+
+/// What the Chromium side of the browser tests, the demo and the bench need; `firefox`
+/// adds Firefox ESR and geckodriver ([`for_firefox`]).
+fn install(firefox: bool) -> Result<()> {
     wasm_target()?;
     let bindgen = wasm_bindgen()?;
     debian_packages(true, true, true)?;
-    for_firefox()?;
+    if firefox {
+        for_firefox()?;
+    }
     let esbuild = esbuild()?;
     let wasm_opt = match wasm_opt() {
         Ok(script) => script.display().to_string(),
@@ -129,11 +138,18 @@ pub fn install_all() -> Result<()> {
         }
     };
     println!(
-        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}, {}, {wasm_opt}, {}, {}",
+        "tools: {WASM_TARGET}, wasm-bindgen-cli {bindgen}, {}, {}, {}, {wasm_opt}, {}, {}",
         chrome_bin().display(),
         chromedriver_bin().display(),
-        firefox_bin().display(),
-        geckodriver_bin().display(),
+        if firefox {
+            format!(
+                "{}, {}",
+                firefox_bin().display(),
+                geckodriver_bin().display()
+            )
+        } else {
+            "(Firefox: only for the tests)".to_string()
+        },
         esbuild.display(),
         cmd::which("hivexregedit")
             .map_or_else(|| "no hivexregedit".into(), |p| p.display().to_string()),
@@ -255,7 +271,7 @@ pub fn for_registry() -> Result<()> {
 
 /// What the browser tests need: everything.
 pub fn for_browser() -> Result<()> {
-    install_all()
+    install(false)
 }
 
 /// Adds the wasm target when the toolchain lacks it.

@@ -1,19 +1,27 @@
 //! A minimal WebDriver client: just what the end-to-end tests and the benchmarks need,
-//! over `ureq` and `serde_json`, driving headless Chromium through ChromeDriver.
+//! over `ureq` and `serde_json`, driving headless Chromium through ChromeDriver or
+//! headless Firefox ESR through geckodriver ([`Engine`]).
 //!
-//! [`Browser::start`] starts its own ChromeDriver (`$CHROMEDRIVER`, else
-//! `/usr/bin/chromedriver`) on a free port, waits for `/status` to report ready, and
-//! opens one session on Chromium (`$CHROME_BIN`, else `/usr/bin/chromium`) with a fresh
-//! profile directory. Dropping the [`Browser`] deletes the session and stops the driver.
+//! [`Browser::launch`] starts its own driver (`$CHROMEDRIVER`, else
+//! `/usr/bin/chromedriver`; `$GECKODRIVER`, else the one `cargo install` put in
+//! `~/.cargo/bin`) on a free port, waits for `/status` to report ready, and opens one
+//! session on the browser (`$CHROME_BIN`, else `/usr/bin/chromium`; `$FIREFOX_BIN`,
+//! else `/usr/bin/firefox-esr`) with a fresh profile. Dropping the [`Browser`] deletes
+//! the session and stops the driver.
 //!
-//! Endpoints used (W3C WebDriver, plus ChromeDriver's CDP passthrough):
-//! `POST /session`, `POST /session/{id}/timeouts`, `POST|GET /session/{id}/url`,
+//! Endpoints used, plain W3C WebDriver in both engines: `POST /session`,
+//! `POST /session/{id}/timeouts`, `POST|GET /session/{id}/url`,
 //! `POST /session/{id}/back`, `POST /session/{id}/execute/sync`,
 //! `GET /session/{id}/window`, `GET /session/{id}/window/handles`,
 //! `POST /session/{id}/window/new`, `POST|DELETE /session/{id}/window`,
-//! `POST /session/{id}/goog/cdp/execute`, `POST /session/{id}/se/log` (the
-//! performance log), `POST|DELETE /session/{id}/actions` (key presses),
-//! `DELETE /session/{id}`.
+//! `POST|DELETE /session/{id}/actions` (key presses), `DELETE /session/{id}/cookie`,
+//! `DELETE /session/{id}`. Chromium only, ChromeDriver's extensions: the DevTools
+//! protocol passthrough `POST /session/{id}/goog/cdp/execute` (init scripts, network
+//! emulation, emptying the cache) and `POST /session/{id}/se/log` (the performance
+//! log). What needs them fails in Firefox with an error that says so; what Firefox does
+//! instead is a session option ([`Options`]): a language (`intl.accept_languages`),
+//! WebAssembly off (`javascript.options.wasm`), no HTTP cache (`browser.cache.*`).
+//! [`Browser::start`] is a default Chromium session, for the benchmarks.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -52,11 +60,155 @@ pub mod keys {
     pub const ARROW_UP: &str = "\u{E013}";
 }
 
+/// `Accept-Language` for a browser preferring `language`: it, then its primary subtag
+/// (`fr-FR` gives `fr-FR,fr`).
+fn accept_languages(language: &str) -> String {
+    let primary = language.split('-').next().unwrap_or(language);
+    if primary == language {
+        language.to_string()
+    } else {
+        format!("{language},{primary}")
+    }
+}
+
+/// The Firefox preferences `options` add to [`tools::firefox_prefs`].
+fn firefox_session_prefs(options: &Options) -> Vec<(&'static str, Value)> {
+    let mut prefs = Vec::new();
+    if let Some(language) = &options.language {
+        prefs.push(("intl.accept_languages", json!(accept_languages(language))));
+    }
+    if options.no_wasm {
+        prefs.push(("javascript.options.wasm", json!(false)));
+    }
+    if options.no_cache {
+        prefs.push(("browser.cache.disk.enable", json!(false)));
+        prefs.push(("browser.cache.memory.enable", json!(false)));
+        prefs.push((
+            "dom.script_loader.experimental.navigation_cache",
+            json!(false),
+        ));
+    }
+    prefs
+}
+
+/// The error for a command only ChromeDriver has.
+fn chromium_only(what: &str) -> anyhow::Error {
+    anyhow!("{what} needs Chromium's DevTools protocol (ChromeDriver): not in Firefox")
+}
+
 /// How often [`Browser::wait_for`] polls.
 const POLL: Duration = Duration::from_millis(20);
 
-/// A headless Chromium session and the ChromeDriver behind it.
+/// A browser engine the suites run in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Headless Chromium through ChromeDriver.
+    Chromium,
+    /// Headless Firefox ESR through geckodriver.
+    Firefox,
+}
+
+/// The variable that chooses the engines when no `--engine` is given
+/// (`LQC_ENGINES=chromium`, `firefox` or `chromium,firefox`).
+pub const ENGINES_VAR: &str = "LQC_ENGINES";
+
+impl Engine {
+    /// Every engine, in the order the suites run them.
+    pub const ALL: [Engine; 2] = [Engine::Chromium, Engine::Firefox];
+
+    /// Its name on the command line and in the suites' output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
+
+    /// The engines `list` names (comma-separated: `chromium`, `firefox`), in the order
+    /// given, each once.
+    pub fn list(list: &str) -> Result<Vec<Engine>> {
+        let mut engines = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let engine = Engine::ALL
+                .into_iter()
+                .find(|e| e.name().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    anyhow!("no browser engine '{name}' (the engines are chromium, firefox)")
+                })?;
+            if !engines.contains(&engine) {
+                engines.push(engine);
+            }
+        }
+        if engines.is_empty() {
+            bail!("no browser engine in '{list}' (the engines are chromium, firefox)");
+        }
+        Ok(engines)
+    }
+
+    /// The engines to run: those `option` names (`--engine`), else those of
+    /// `$LQC_ENGINES`, else [`Engine::ALL`].
+    pub fn selected(option: Option<&str>) -> Result<Vec<Engine>> {
+        if let Some(list) = option {
+            return Engine::list(list).context("--engine");
+        }
+        match std::env::var(ENGINES_VAR) {
+            Ok(list) if !list.trim().is_empty() => {
+                Engine::list(&list).with_context(|| format!("{ENGINES_VAR}={list}"))
+            }
+            _ => Ok(Engine::ALL.to_vec()),
+        }
+    }
+
+    /// The product's name, for messages.
+    pub fn product(self) -> &'static str {
+        match self {
+            Engine::Chromium => "headless Chromium",
+            Engine::Firefox => "headless Firefox ESR",
+        }
+    }
+
+    fn driver_name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromedriver",
+            Engine::Firefox => "geckodriver",
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a session's browser differs from the default one.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The language it prefers (e.g. `fr-FR`): its user interface (Chromium's
+    /// `--lang`) and the languages it asks pages in (`navigator.languages`,
+    /// `Accept-Language`: the language, then its primary subtag; the
+    /// `intl.accept_languages` preference of both engines).
+    pub language: Option<String>,
+    /// Chromium only: the performance log also records a trace of these categories
+    /// (comma-separated, as in `chrome://tracing`), read by [`Browser::performance_log`].
+    pub trace: Option<String>,
+    /// WebAssembly turned off: no `WebAssembly` object (Firefox's
+    /// `javascript.options.wasm`; Chromium's V8 in `--jitless` mode).
+    pub no_wasm: bool,
+    /// No HTTP cache at all, so that every load asks the server for every file and
+    /// [`Browser::clear_cache`] has nothing to do: Firefox's `browser.cache.disk.enable`
+    /// and `browser.cache.memory.enable` (and its in-memory script cache across
+    /// navigations) off; Chromium's cache disabled through the DevTools protocol
+    /// (`Network.setCacheDisabled`).
+    pub no_cache: bool,
+}
+
+/// A headless browser session and the WebDriver server (ChromeDriver or geckodriver)
+/// behind it.
 pub struct Browser {
+    engine: Engine,
+    /// Whether the session has no HTTP cache ([`Options::no_cache`]).
+    no_cache: bool,
     agent: ureq::Agent,
     /// `http://127.0.0.1:<port>/session/<id>`.
     session: String,
@@ -78,7 +230,7 @@ fn unwrap_value(body: Value, what: &str) -> Result<Value> {
     let value = body.get("value").cloned().unwrap_or(Value::Null);
     if let Some(error) = value.get("error").and_then(Value::as_str) {
         let message = value.get("message").and_then(Value::as_str).unwrap_or("");
-        // The first line is the message; the rest is ChromeDriver's stack.
+        // The first line is the message; the rest is the driver's stack.
         let message = message.lines().next().unwrap_or("");
         bail!("{what}: {error}: {message}");
     }
@@ -106,31 +258,54 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> R
 impl Browser {
     /// Starts ChromeDriver and a headless Chromium session.
     pub fn start() -> Result<Browser> {
-        Browser::start_with(None, None)
+        Browser::launch(Engine::Chromium, &Options::default())
     }
 
-    /// Starts a session whose browser prefers `language` (e.g. `fr-FR`): its user
-    /// interface (`--lang`) and the languages it asks pages in (`navigator.languages`,
-    /// `Accept-Language`: `language`, then its primary subtag).
-    pub fn start_with_language(language: &str) -> Result<Browser> {
-        Browser::start_with(None, Some(language))
-    }
-
-    /// Starts a session whose performance log also records a trace of `categories`
-    /// (comma-separated, as in `chrome://tracing`), read by [`Browser::performance_log`].
+    /// Starts a Chromium session whose performance log also records a trace of
+    /// `categories` (comma-separated, as in `chrome://tracing`), read by
+    /// [`Browser::performance_log`].
     pub fn start_traced(categories: &str) -> Result<Browser> {
-        Browser::start_with(Some(categories), None)
+        let options = Options {
+            trace: Some(categories.to_string()),
+            ..Options::default()
+        };
+        Browser::launch(Engine::Chromium, &options)
     }
 
-    fn start_with(trace: Option<&str>, language: Option<&str>) -> Result<Browser> {
+    /// Starts the driver of `engine` and a headless session as `options` say.
+    pub fn launch(engine: Engine, options: &Options) -> Result<Browser> {
+        if engine == Engine::Firefox && options.trace.is_some() {
+            bail!("a traced session needs Chromium's performance log");
+        }
         let scratch = TempDir::new("webdriver")?;
         let port = free_port()?;
-        let driver_path = tools::chromedriver_bin();
-        let log_path = scratch.path().join("chromedriver.log");
+        let log_path = scratch.path().join("driver.log");
         let log = File::create(&log_path)
             .with_context(|| format!("cannot create {}", log_path.display()))?;
-        let driver = Command::new(&driver_path)
-            .arg(format!("--port={port}"))
+        let (driver_path, mut command) = match engine {
+            Engine::Chromium => {
+                let path = tools::chromedriver_bin();
+                let mut c = Command::new(&path);
+                c.arg(format!("--port={port}"));
+                (path, c)
+            }
+            Engine::Firefox => {
+                let path = tools::geckodriver_bin();
+                let profiles = scratch.path().join("profiles");
+                std::fs::create_dir_all(&profiles)?;
+                let mut c = Command::new(&path);
+                // Its own ports, so that several sessions can run side by side: the
+                // WebDriver port, Marionette's (system-allocated by default) and
+                // WebDriver BiDi's (9222 by default; 0: system-allocated).
+                c.arg("--port")
+                    .arg(port.to_string())
+                    .args(["--websocket-port", "0", "--profile-root"])
+                    .arg(&profiles)
+                    .env("MOZ_HEADLESS", "1");
+                (path, c)
+            }
+        };
+        let driver = command
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
@@ -141,6 +316,8 @@ impl Browser {
             .build();
         let driver_url = format!("http://127.0.0.1:{port}");
         let mut browser = Browser {
+            engine,
+            no_cache: options.no_cache,
             agent,
             session: String::new(),
             driver_url,
@@ -151,26 +328,27 @@ impl Browser {
             .wait_until_ready()
             .with_context(|| browser.driver_log())?;
         browser
-            .new_session(trace, language)
+            .new_session(options)
             .with_context(|| browser.driver_log())?;
         Ok(browser)
     }
 
-    /// The end of ChromeDriver's log, to explain a failure.
+    /// The end of the driver's log, to explain a failure.
     fn driver_log(&self) -> String {
-        let text = std::fs::read_to_string(self.scratch.path().join("chromedriver.log"))
-            .unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.scratch.path().join("driver.log")).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = &lines[lines.len().saturating_sub(15)..];
-        format!("chromedriver log:\n{}", tail.join("\n"))
+        format!("{} log:\n{}", self.engine.driver_name(), tail.join("\n"))
     }
 
     fn wait_until_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(15);
         let status = format!("{}/status", self.driver_url);
+        let name = self.engine.driver_name();
         loop {
             if let Some(exit) = self.driver.try_wait()? {
-                bail!("chromedriver exited at start ({exit})");
+                bail!("{name} exited at start ({exit})");
             }
             let ready = call(&self.agent, "GET", &status, None)
                 .map(|v| v.get("ready").and_then(Value::as_bool) == Some(true))
@@ -179,38 +357,38 @@ impl Browser {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("chromedriver is not ready after 15 s");
+                bail!("{name} is not ready after 15 s");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
-    fn new_session(&mut self, trace: Option<&str>, language: Option<&str>) -> Result<()> {
+    /// The capabilities of a Chromium session.
+    fn chromium_capabilities(&self, options: &Options) -> Value {
         let profile: PathBuf = self.scratch.path().join("profile");
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        if let Some(language) = language {
+        if let Some(language) = &options.language {
             args.push(format!("--lang={language}"));
         }
-        let mut capabilities = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "pageLoadStrategy": "normal",
-                    "goog:chromeOptions": {
-                        "binary": tools::chrome_bin(),
-                        "args": args,
-                    },
-                },
+        if options.no_wasm {
+            // V8 without its compilers (as Edge's enhanced security mode) has no
+            // WebAssembly; `--noexpose-wasm` no longer hides it from pages.
+            args.push("--js-flags=--jitless".into());
+        }
+        let mut always = json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": {
+                "binary": tools::chrome_bin(),
+                "args": args,
             },
         });
-        if let Some(language) = language {
-            let primary = language.split('-').next().unwrap_or(language);
-            capabilities["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["prefs"] =
-                json!({ "intl.accept_languages": format!("{language},{primary}") });
+        if let Some(language) = &options.language {
+            always["goog:chromeOptions"]["prefs"] =
+                json!({ "intl.accept_languages": accept_languages(language) });
         }
-        if let Some(categories) = trace {
-            let always = &mut capabilities["capabilities"]["alwaysMatch"];
+        if let Some(categories) = &options.trace {
             always["goog:loggingPrefs"] = json!({ "performance": "ALL" });
             always["goog:chromeOptions"]["perfLoggingPrefs"] = json!({
                 "enableNetwork": true,
@@ -218,9 +396,36 @@ impl Browser {
                 "traceCategories": categories,
             });
         }
+        always
+    }
+
+    /// The capabilities of a Firefox session: [`tools::firefox_prefs`], and what
+    /// `options` ask for as preferences.
+    fn firefox_capabilities(options: &Options) -> Value {
+        let mut prefs = tools::firefox_prefs();
+        for (name, value) in firefox_session_prefs(options) {
+            prefs[name] = value;
+        }
+        json!({
+            "browserName": "firefox",
+            "pageLoadStrategy": "normal",
+            "moz:firefoxOptions": {
+                "binary": tools::firefox_bin(),
+                "args": ["-headless"],
+                "prefs": prefs,
+            },
+        })
+    }
+
+    fn new_session(&mut self, options: &Options) -> Result<()> {
+        let always = match self.engine {
+            Engine::Chromium => self.chromium_capabilities(options),
+            Engine::Firefox => Browser::firefox_capabilities(options),
+        };
+        let capabilities = json!({ "capabilities": { "alwaysMatch": always } });
         let url = format!("{}/session", self.driver_url);
         let value = call(&self.agent, "POST", &url, Some(&capabilities))
-            .context("cannot start a Chromium session")?;
+            .with_context(|| format!("cannot start a {} session", self.engine.product()))?;
         let id = value
             .get("sessionId")
             .and_then(Value::as_str)
@@ -230,6 +435,10 @@ impl Browser {
             "/timeouts",
             json!({"pageLoad": 20_000, "script": 20_000, "implicit": 0}),
         )?;
+        if self.engine == Engine::Chromium && options.no_cache {
+            self.cdp("Network.enable", json!({}))?;
+            self.cdp("Network.setCacheDisabled", json!({ "cacheDisabled": true }))?;
+        }
         Ok(())
     }
 
@@ -339,13 +548,17 @@ impl Browser {
         self.post("/execute/sync", json!({ "script": script, "args": args }))
     }
 
-    /// Sends a Chrome DevTools Protocol command through ChromeDriver.
+    /// Sends a Chrome DevTools Protocol command through ChromeDriver (Chromium only).
     pub fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        if self.engine != Engine::Chromium {
+            return Err(chromium_only(cmd));
+        }
         self.post("/goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
     }
 
     /// Runs `source` in every new document before its own scripts; returns the id
-    /// that [`Browser::remove_init_script`] takes.
+    /// that [`Browser::remove_init_script`] takes (Chromium only: plain WebDriver has
+    /// no such command).
     pub fn add_init_script(&self, source: &str) -> Result<String> {
         let v = self.cdp(
             "Page.addScriptToEvaluateOnNewDocument",
@@ -368,7 +581,8 @@ impl Browser {
 
     /// Adds `latency` to every request of the session from now on, as a network with
     /// that round-trip time would (CDP `Network.emulateNetworkConditions`, unlimited
-    /// throughput); zero turns it off. It holds across navigations of the tab.
+    /// throughput); zero turns it off. It holds across navigations of the tab
+    /// (Chromium only).
     pub fn set_latency(&self, latency: Duration) -> Result<()> {
         self.cdp("Network.enable", json!({}))?;
         self.cdp(
@@ -385,8 +599,12 @@ impl Browser {
 
     /// The DevTools messages logged since the last call (`POST /se/log`, type
     /// `performance`): network and page events and, for a session from
-    /// [`Browser::start_traced`], `Tracing.dataCollected` batches of trace events.
+    /// [`Browser::start_traced`], `Tracing.dataCollected` batches of trace events
+    /// (Chromium only).
     pub fn performance_log(&self) -> Result<Vec<Value>> {
+        if self.engine != Engine::Chromium {
+            return Err(chromium_only("the performance log"));
+        }
         let v = self.post("/se/log", json!({ "type": "performance" }))?;
         let entries = v
             .as_array()
@@ -402,9 +620,33 @@ impl Browser {
             .collect()
     }
 
-    /// Empties the HTTP cache, for cold-cache measurements.
+    /// Empties the HTTP cache, for cold-cache measurements: in Chromium through the
+    /// DevTools protocol (`Network.clearBrowserCache`); a session without a cache
+    /// ([`Options::no_cache`]) has nothing to empty. Plain WebDriver has no command for
+    /// it: a Firefox session with a cache is an error.
     pub fn clear_cache(&self) -> Result<()> {
-        self.cdp("Network.clearBrowserCache", json!({})).map(drop)
+        if self.no_cache {
+            return Ok(());
+        }
+        match self.engine {
+            Engine::Chromium => self.cdp("Network.clearBrowserCache", json!({})).map(drop),
+            Engine::Firefox => bail!(
+                "WebDriver cannot empty Firefox's cache: start the session with Options::no_cache"
+            ),
+        }
+    }
+
+    /// Deletes every cookie the current document can see (`DELETE /cookie`): go to a
+    /// page of the host first. Cookies do not tell ports apart: on `127.0.0.1` that is
+    /// every loopback server's.
+    pub fn delete_cookies(&self) -> Result<()> {
+        call(
+            &self.agent,
+            "DELETE",
+            &format!("{}/cookie", self.session),
+            None,
+        )
+        .map(drop)
     }
 
     /// Polls `check` every 20 ms until it returns `Some`, for at most `timeout`. Errors
@@ -445,5 +687,51 @@ impl Drop for Browser {
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_engines() {
+        assert_eq!(Engine::list("chromium").unwrap(), [Engine::Chromium]);
+        assert_eq!(
+            Engine::list("Firefox, chromium,firefox").unwrap(),
+            [Engine::Firefox, Engine::Chromium]
+        );
+        assert!(Engine::list("safari").is_err());
+        assert!(Engine::list(" , ").is_err());
+        assert_eq!(
+            Engine::selected(Some("firefox")).unwrap(),
+            [Engine::Firefox]
+        );
+        assert!(Engine::selected(Some("edge")).is_err());
+    }
+
+    #[test]
+    fn firefox_options_are_preferences() {
+        let caps = Browser::firefox_capabilities(&Options {
+            language: Some("fr-FR".into()),
+            no_wasm: true,
+            no_cache: true,
+            ..Options::default()
+        });
+        let firefox = &caps["moz:firefoxOptions"];
+        assert_eq!(caps["browserName"], "firefox");
+        assert_eq!(firefox["args"], json!(["-headless"]));
+        let prefs = &firefox["prefs"];
+        assert_eq!(prefs["intl.accept_languages"], "fr-FR,fr");
+        assert_eq!(prefs["javascript.options.wasm"], false);
+        assert_eq!(prefs["browser.cache.disk.enable"], false);
+        assert_eq!(prefs["browser.cache.memory.enable"], false);
+        // tools::firefox_prefs() is kept.
+        assert_eq!(prefs["app.update.enabled"], false);
+        let plain = Browser::firefox_capabilities(&Options::default());
+        assert!(plain["moz:firefoxOptions"]["prefs"]
+            .get("javascript.options.wasm")
+            .is_none());
+        assert_eq!(accept_languages("fr"), "fr");
     }
 }

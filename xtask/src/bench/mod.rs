@@ -5,7 +5,8 @@
 //! - [`redirect`]: time from navigation to arrival at the ITSM in headless Chromium,
 //!   against a plain-JavaScript redirect page measured in the same run: with 20 ms on
 //!   every request (an intranet server some milliseconds away), warm and cold, at most
-//!   1.15x; on loopback for information;
+//!   1.15x; on loopback for information; and in headless Firefox ESR on loopback, warm
+//!   and without an HTTP cache, for information (`LQC_ENGINES=chromium` leaves it out);
 //! - [`directory`]: the signed directory export of 100,000 generated users: export time
 //!   (under 2 s) and peak memory, its size, what one lookup fetches (at most 16 KB, two
 //!   requests beyond `config.json`), and the time to redirect with it at 20 ms round

@@ -33,6 +33,13 @@
 //! each load, and the server's log is checked to confirm the module was downloaded
 //! every time.
 //!
+//! Then the same pair in headless Firefox ESR, for information (no budget), so that a
+//! slowdown of Firefox's alone shows: on loopback only, since WebDriver has no
+//! network emulation in Firefox; warm loads in one session and cold ones in a second
+//! session without an HTTP cache (WebDriver cannot empty Firefox's), where the
+//! preloaded `config.json` is fetched twice (Firefox does not hand a preload to a
+//! `no-cache` fetch). `LQC_ENGINES=chromium` leaves Firefox out.
+//!
 //! The baseline, `baseline.html` and `baseline-<hash>.js`, is written into the served
 //! copy. It does what any redirect page must: read `contactId` from `location.search`
 //! with a regular expression, strip `Contacts=<sip:` and `>`, fetch `config.json` as our
@@ -50,7 +57,7 @@ use super::{ms, percentile, Verdict};
 use crate::dist::{hashed_name, Dist};
 use crate::e2e;
 use crate::serve::{MockItsm, StaticServer};
-use crate::webdriver::Browser;
+use crate::webdriver::{Browser, Engine, Options, ENGINES_VAR};
 
 /// Measured loads per page and cache state.
 pub const LOADS: usize = 20;
@@ -246,6 +253,20 @@ pub fn measure(
     pages: &[Page],
     wasm: &str,
 ) -> Result<Vec<Series>> {
+    measure_in(browser, browser, mock, pages, wasm)
+}
+
+/// [`measure`], the warm loads in `warm` and the cold ones in `cold`: the same
+/// session in Chromium (its cache emptied before each load), a session without an
+/// HTTP cache in Firefox (WebDriver cannot empty Firefox's).
+pub fn measure_in(
+    warm: &Browser,
+    cold: &Browser,
+    mock: &MockItsm,
+    pages: &[Page],
+    wasm: &str,
+) -> Result<Vec<Series>> {
+    let browser = warm;
     let mut series: Vec<Series> = pages
         .iter()
         .map(|p| Series {
@@ -270,8 +291,8 @@ pub fn measure(
     let mark = marks(pages);
     for _ in 0..LOADS {
         for (s, page) in series.iter_mut().zip(pages) {
-            browser.clear_cache()?;
-            s.cold.push(timed(browser, mock, pages, page)?);
+            cold.clear_cache()?;
+            s.cold.push(timed(cold, mock, pages, page)?);
         }
     }
     let n = downloads(pages, &mark, wasm);
@@ -482,7 +503,7 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
         )
     };
     let lat = LATENCY.as_millis();
-    Ok(vec![
+    let mut verdicts = vec![
         Verdict::budget(
             format!("time to redirect at {lat} ms round trips, warm cache"),
             slow.warm <= MAX_RATIO,
@@ -501,5 +522,51 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
                 detail(&loopback, 2)
             ),
         ),
-    ])
+    ];
+    drop(browser);
+    if !Engine::selected(None)?.contains(&Engine::Firefox) {
+        println!("\n-- Firefox ESR: not measured ({ENGINES_VAR} leaves it out)");
+        return Ok(verdicts);
+    }
+    println!(
+        "\n-- in Firefox ESR, on loopback (information: WebDriver has no network emulation \
+         in Firefox, so no {lat} ms round trips; warm loads, and cold ones in a second \
+         session without an HTTP cache)"
+    );
+    crate::tools::for_firefox()?;
+    let warm = Browser::launch(Engine::Firefox, &Options::default())
+        .context("cannot start headless Firefox ESR")?;
+    let cold = Browser::launch(
+        Engine::Firefox,
+        &Options {
+            no_cache: true,
+            ..Options::default()
+        },
+    )
+    .context("cannot start headless Firefox ESR without a cache")?;
+    let series = measure_in(&warm, &cold, &mock, &pages, &wasm)?;
+    print(&series);
+    let firefox = ratios(&series[0], &series[1]);
+    // Firefox does not hand the preloaded config.json to the page's `no-cache` fetch:
+    // a second request, after the module has started (one more round trip on a
+    // network).
+    let configs = series[0].warm.last().map_or(0, |last| {
+        last.hits
+            .iter()
+            .filter(|(_, url)| url == "/config.json")
+            .count()
+    });
+    println!("lync-quickcall (warm): config.json asked for {configs} times in one load");
+    verdicts.push(Verdict::info(
+        "time to redirect in Firefox ESR on loopback",
+        format!(
+            "warm: {}; cold (no HTTP cache): {}; Chromium on loopback: warm {:.2}x, cold {:.2}x; \
+             config.json asked for {configs} times per load",
+            detail(&firefox, 0),
+            detail(&firefox, 2),
+            loopback.warm,
+            loopback.cold,
+        ),
+    ));
+    Ok(verdicts)
 }

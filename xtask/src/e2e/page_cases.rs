@@ -3,10 +3,11 @@
 //! (its offer to open `sip:` and `tel:` links), and the links a browser hands to the
 //! page once it opens them.
 //!
-//! The French cases run in a second Chromium whose preferred language is French
-//! (`--lang=fr-FR`, `intl.accept_languages`), started on first use.
+//! The French cases run in a second browser of the suite's engine whose preferred
+//! language is French (`intl.accept_languages`, and Chromium's `--lang=fr-FR`),
+//! started on first use.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Result};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
@@ -66,16 +67,6 @@ fn words(b: &Browser) -> Result<Words> {
     })
 }
 
-/// The French-speaking browser, started on first use.
-fn french(s: &Suite) -> Result<&Browser> {
-    if s.french.get().is_none() {
-        let b = Browser::start_with_language("fr-FR")
-            .context("cannot start headless Chromium in French")?;
-        let _ = s.french.set(b);
-    }
-    s.french.get().context("no French browser")
-}
-
 /// Opens `path` in `b` and waits until the page settles in a state other than
 /// `working`; checks it is `state` and that the mock ITSM received nothing.
 fn settled_in(s: &Suite, b: &Browser, path: &str, state: &str) -> Result<PageState> {
@@ -122,24 +113,38 @@ fn config_in(s: &Suite, language: &str) -> Override {
     }
 }
 
-/// Stubs `navigator.registerProtocolHandler` in every new document, recording its
-/// calls in `window.__calls`; or removes it, when `present` is false.
-fn stub_registration(s: &Suite, present: bool) -> Result<String> {
-    s.browser.add_init_script(if present {
-        "window.__calls = [];
-         Object.defineProperty(Navigator.prototype, 'registerProtocolHandler', {
-           configurable: true, writable: true,
-           value: function (scheme, url) { window.__calls.push([scheme, url]); }
-         });"
-    } else {
-        "delete Navigator.prototype.registerProtocolHandler;"
-    })
+/// Replaces `navigator.registerProtocolHandler` in the page as it is, recording its
+/// calls in `window.__calls`: after the page has shown its button and before the
+/// click, which is when the page calls it (plain WebDriver, both engines).
+const STUB_REGISTRATION: &str = "window.__calls = [];
+     Object.defineProperty(Navigator.prototype, 'registerProtocolHandler', {
+       configurable: true, writable: true,
+       value: function (scheme, url) { window.__calls.push([scheme, url]); }
+     });";
+
+/// Wraps the browser's own `navigator.registerProtocolHandler`, recording in
+/// `window.__calls` each call's scheme and what it did: `returned`, or the exception
+/// it threw (thrown on to the page).
+const SPY_REGISTRATION: &str = "window.__calls = [];
+     const own = Navigator.prototype.registerProtocolHandler;
+     Object.defineProperty(Navigator.prototype, 'registerProtocolHandler', {
+       configurable: true, writable: true,
+       value: function (scheme, url) {
+         try { own.call(this, scheme, url); window.__calls.push([scheme, 'returned']); }
+         catch (e) { window.__calls.push([scheme, e.name + ': ' + e.message]); throw e; }
+       }
+     });";
+
+/// Removes `navigator.registerProtocolHandler` from every new document (Chromium: an
+/// init script, before the page's scripts, which look for it as they start).
+fn remove_registration(s: &Suite) -> Result<String> {
+    s.browser
+        .add_init_script("delete Navigator.prototype.registerProtocolHandler;")
 }
 
-/// Opens the page without a contact (`query`: the rest of the query, or empty),
-/// clicks its button and checks both schemes were registered for `expected` (a path
-/// and query on the page's origin), and what the page says after.
-fn registers(s: &Suite, query: &str, expected: &str) -> Result<()> {
+/// Opens the page without a contact (`query`: the rest of the query, or empty) and
+/// checks it offers the button, with the profiles listed.
+fn home(s: &Suite, query: &str) -> Result<()> {
     let mark = s.open(&format!("{P}{query}"))?;
     let page = s.stayed(mark, "home")?;
     ensure!(
@@ -147,10 +152,16 @@ fn registers(s: &Suite, query: &str, expected: &str) -> Result<()> {
         "the profiles are not listed: {}",
         page.text.trim()
     );
-    s.browser
-        .execute("document.querySelector('#status button').click();", &[])?;
-    let result = s
+    let button = s
         .browser
+        .execute("return !!document.querySelector('#status button');", &[])?;
+    ensure!(button == true, "no button is offered");
+    Ok(())
+}
+
+/// What the page says once its button is clicked.
+fn registration_result(s: &Suite) -> Result<String> {
+    s.browser
         .wait_for(SETTLE, "the registration's result", |b| {
             let v = b.execute(
                 "const r = document.querySelector('#status .result');
@@ -158,7 +169,19 @@ fn registers(s: &Suite, query: &str, expected: &str) -> Result<()> {
                 &[],
             )?;
             Ok(v.as_str().filter(|t| !t.is_empty()).map(str::to_string))
-        })?;
+        })
+}
+
+/// Opens the page without a contact (`query`: the rest of the query, or empty),
+/// stubs the registration, clicks its button and checks both schemes were
+/// registered for `expected` (a path and query on the page's origin), and what the
+/// page says after.
+fn registers(s: &Suite, query: &str, expected: &str) -> Result<()> {
+    home(s, query)?;
+    s.browser.execute(STUB_REGISTRATION, &[])?;
+    s.browser
+        .execute("document.querySelector('#status button').click();", &[])?;
+    let result = registration_result(s)?;
     ensure!(
         result.contains("confirm") && result.contains("chrome://settings/handlers"),
         "after the click the page says {result:?}"
@@ -185,14 +208,14 @@ pub fn cases() -> Vec<Case> {
             )
         }),
         case("language: the chooser in French in a French browser", |s| {
-            let b = french(s)?;
+            let b = s.french()?;
             let page = settled_in(s, b, &format!("{P}{THREE}"), "choose")?;
             speaks(b, "fr", "Appel rapide EasyVista", "Qui est l’appelant ?")?;
             ensure!(page.links.len() == 3, "links: {:?}", page.links);
             Ok(())
         }),
         case("language: an error in French in a French browser", |s| {
-            let b = french(s)?;
+            let b = s.french()?;
             let page = settled_in(s, b, &format!("{P}?contactId=javascript:alert(1)"), "error")?;
             speaks(
                 b,
@@ -216,7 +239,7 @@ pub fn cases() -> Vec<Case> {
         case(
             "language: a missing config.json explained in French in a French browser",
             |s| {
-                let b = french(s)?;
+                let b = s.french()?;
                 with_config(s, Override::NotFound, || {
                     let page = settled_in(
                         s,
@@ -255,7 +278,7 @@ pub fn cases() -> Vec<Case> {
             },
         ),
         case("language: config.json's \"en\" in a French browser", |s| {
-            let b = french(s)?;
+            let b = s.french()?;
             with_config(s, config_in(s, "en"), || {
                 settled_in(s, b, &format!("{P}{THREE}"), "choose")?;
                 speaks(b, "en", "EasyVista Quick Call", "Who is the caller?")
@@ -302,25 +325,45 @@ pub fn cases() -> Vec<Case> {
         // Opened without a contact.
         case(
             "home: no contactId, the button registers sip: and tel:",
-            |s| {
-                let id = stub_registration(s, true)?;
-                let result = registers(s, "", "/index.html?contactId=%s");
-                s.browser.remove_init_script(&id)?;
-                result
-            },
+            |s| registers(s, "", "/index.html?contactId=%s"),
         ),
         case("home: the profile the page was opened with is kept", |s| {
-            let id = stub_registration(s, true)?;
-            let result = registers(
+            registers(
                 s,
                 "?profile=sandbox",
                 "/index.html?profile=sandbox&contactId=%s",
-            );
-            s.browser.remove_init_script(&id)?;
-            result
+            )
         }),
+        case(
+            "home: the browser's own registerProtocolHandler takes sip: and tel:",
+            |s| {
+                home(s, "")?;
+                // The engine's own method, watched: what each call did.
+                s.browser.execute(SPY_REGISTRATION, &[])?;
+                // A real key press on the focused button: a click with user activation.
+                s.browser
+                    .execute("document.querySelector('#status button').focus();", &[])?;
+                s.browser.press(&[keys::ENTER])?;
+                // Both engines take both schemes (on their safe list) without an
+                // exception; each then asks the user to confirm, which headless
+                // browsers never do.
+                let result = registration_result(s)?;
+                ensure!(
+                    result.contains("confirm"),
+                    "after the click the page says {result:?}"
+                );
+                let calls = s.browser.execute("return window.__calls;", &[])?;
+                let want = json!([["sip", "returned"], ["tel", "returned"]]);
+                ensure!(
+                    calls == want,
+                    "{}: the calls {calls}, expected {want}",
+                    s.engine
+                );
+                Ok(())
+            },
+        ),
         case("home: a browser that cannot register is told so", |s| {
-            let id = stub_registration(s, false)?;
+            let id = remove_registration(s)?;
             let result = (|| {
                 let mark = s.open(P)?;
                 let page = s.stayed(mark, "home")?;
@@ -338,9 +381,14 @@ pub fn cases() -> Vec<Case> {
             })();
             s.browser.remove_init_script(&id)?;
             result
-        }),
+        })
+        .chromium_only(
+            "remove navigator.registerProtocolHandler before the page's scripts run (an \
+             init script; Firefox has the method, and plain WebDriver runs scripts only \
+             in a page already started)",
+        ),
         case("home: in French in a French browser", |s| {
-            let b = french(s)?;
+            let b = s.french()?;
             let page = settled_in(s, b, P, "home")?;
             ensure!(
                 page.text

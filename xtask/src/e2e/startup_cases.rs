@@ -3,6 +3,11 @@
 //! from disk (`file://`). It must never stay on "Opening the quick call…": boot.js
 //! (an ES5 script) says what is wrong within seconds, and the mock ITSM receives
 //! nothing.
+//!
+//! The scripts and the module have content-hashed names, cached for good: to be asked
+//! for them (and answer with an override), these cases run in a browser that asks
+//! every time ([`Suite::uncached`]): Chromium's own with its cache emptied through the
+//! DevTools protocol, or a Firefox session without an HTTP cache.
 
 use std::time::Duration;
 
@@ -29,11 +34,13 @@ fn served(s: &Suite, prefix: &str) -> Result<String> {
 fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> Result<()> {
     // The scripts and module have content-hashed names and are cached for good: empty
     // the cache so that the browser asks for them (and gets the override).
-    s.browser.clear_cache()?;
+    let b = s.uncached()?;
+    b.clear_cache()?;
     s.site.set_override(route, Some(answer));
+    let served = s.site.hits().len();
     let result = (|| {
-        let mark = s.open(&format!("{P}?contactId=sip:john.doe@contoso.com"))?;
-        let page = s.browser.wait_for(BOUNDED, "an error page", |b| {
+        let mark = s.open_in(b, &format!("{P}?contactId=sip:john.doe@contoso.com"))?;
+        let page = b.wait_for(BOUNDED, "an error page", |b| {
             Ok(page_state(b)?.filter(|p| p.state == "error"))
         })?;
         ensure!(
@@ -42,11 +49,13 @@ fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> R
             page.text.trim()
         );
         ensure!(s.mock.count() == mark, "the mock ITSM received a request");
+        let asked = s.site.hits()[served..].iter().any(|h| h.url == route);
+        ensure!(asked, "the browser did not ask for {route} (cached?)");
         Ok(())
     })();
     s.site.set_override(route, None);
     // What the override answered may be cached for good (a content-hashed name): gone.
-    s.browser.clear_cache()?;
+    b.clear_cache()?;
     result
 }
 
