@@ -1,4 +1,32 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests. (Each test binary uses some of them.)
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// A folder under the system's temporary directory, removed when dropped; `name` tells
+/// the test's folders apart (the process id tells runs apart).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/lqc-<pid>-<name>`, empty.
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("lqc-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The text of `www/<name>` (the page's sources).
+pub fn www(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("www").join(name)).unwrap()
+}
 
 /// A "random" generator that repeats one byte: deterministic test exports (the same
 /// export id and salt from run to run). Only tests may do this: `Fresh` values must
