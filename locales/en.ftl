@@ -17,6 +17,7 @@ boot-from-file = This page was opened from a file (file://), and browsers do not
 boot-script-failed = The page's script { $file } could not be loaded: it is missing from the server (HTTP 404) or served with a type other than JavaScript. Run `lync-quickcall check` with this page's address to see which.
 boot-not-started = The page did not start within { $seconds } seconds: a script or the WebAssembly module is missing, served with the wrong type (IIS: use the web.config shipped with the page), or blocked by a proxy. Run `lync-quickcall check` with this page's address to see which.
 boot-start-failed = The page failed to start: { $detail }
+handover-failed = The page's Microsoft Graph part (graph.js and its WebAssembly module, beside index.html) could not be loaded: { $detail }. Copy every file of the page's folder to the server, then run `lync-quickcall check` with this page's address.
 
 ## config.json
 

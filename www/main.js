@@ -9,6 +9,14 @@ export { __panicForTest } from './lync_quickcall.js';
 // The module scripts loaded and run: boot.js stops waiting for them.
 window.lqcStarted = true;
 
+// A Microsoft Graph configuration, or a sign-in answer coming back, is handed over to
+// the page's Graph build (src/web/handover.rs), which only Graph sites load.
+window.lqcHandOver = function (config) {
+  return import('./graph.js').then(function (graph) {
+    return graph.start(config);
+  });
+};
+
 // boot.js's messages, in the browser's language (English ids as a last resort).
 function text(id, detail) {
   return typeof window.lqcText === 'function' ? window.lqcText(id, detail) : id;

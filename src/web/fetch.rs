@@ -171,6 +171,7 @@ impl Answer {
 }
 
 /// Sends `request` and reads its answer as text: `(status, Retry-After, body)`.
+#[cfg(feature = "graph")]
 pub async fn send(request: &Request<'_>) -> Result<(u16, Option<String>, String), String> {
     let (answer, timer) = start(request)?.answer().await?;
     answer.text(timer).await
@@ -267,6 +268,7 @@ pub async fn text(path: &str) -> Result<String, String> {
 }
 
 /// Waits `ms` milliseconds.
+#[cfg(feature = "graph")]
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {

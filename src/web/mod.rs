@@ -6,14 +6,24 @@
 //! The page speaks the browser's language from the start, and the one `config.json`
 //! sets once it is read ([`crate::i18n::choose`]). Opened without a contact, it shows
 //! what it is and offers to open `sip:` and `tel:` links (`dom::show_home`).
+//!
+//! The page is built twice from this crate (`cargo xtask dist`): every load runs the
+//! build without the `graph` feature; a Microsoft Graph configuration, or a sign-in
+//! answer coming back to the page, is handed over to the build with it
+//! (`handover`), which `main.js` loads only then and which runs the same code with
+//! `graph` (the sign-in and lookups) in.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dom;
 mod endpoint;
 mod fetch;
+#[cfg(feature = "graph")]
 mod graph;
+#[cfg(not(feature = "graph"))]
+mod handover;
 pub(crate) mod json;
+#[cfg(feature = "graph")]
 mod storage;
 
 use wasm_bindgen::prelude::*;
@@ -105,11 +115,25 @@ fn install_panic_hook() {
 /// Entry point, called by `main.js` once the module is instantiated.
 #[wasm_bindgen]
 pub async fn run() {
+    start(None).await;
+}
+
+/// Entry point of the build with the `graph` feature, called by `graph.js` when the
+/// build without it hands over (see the module documentation): `config` is
+/// `config.json` as that build read it, or nothing for a sign-in answer (it is read
+/// then).
+#[cfg(feature = "graph")]
+#[wasm_bindgen(js_name = "runHandedOver")]
+pub async fn run_handed_over(config: Option<String>) {
+    start(config).await;
+}
+
+async fn start(config: Option<String>) {
     install_panic_hook();
     // The browser's language until config.json is read, so that even its absence is
     // explained in the technician's language.
     use_language(None);
-    if let Err(e) = run_page().await {
+    if let Err(e) = run_page(config).await {
         ensure_catalogue().await;
         dom::show_error(&e.message, e.fallback.as_ref());
     }
@@ -126,7 +150,7 @@ pub fn panic_for_test() {
     }
 }
 
-async fn run_page() -> Result<(), PageError> {
+async fn run_page(config: Option<String>) -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let search = location.search().map_err(|e| describe(&e))?;
@@ -134,10 +158,21 @@ async fn run_page() -> Result<(), PageError> {
     let hash = location.hash().map_err(|e| describe(&e))?;
     let search = crate::query::with_fragment(&search, &hash);
     // A sign-in answer: out of the address bar and history before anything else.
+    #[cfg(feature = "graph")]
     let returned = graph::take_return(&search)?;
+    #[cfg(feature = "graph")]
     let search = returned.as_ref().map_or(search, |r| r.query().to_string());
+    #[cfg(not(feature = "graph"))]
+    let returned = match crate::graph::signin::SignInReturn::parse(&search) {
+        Some(_) => return handover::hand_over(None).await.map(|_| ()),
+        None => None,
+    };
     let page_url = location.href().map_err(|e| describe(&e))?;
-    match prepare(&search, "config.json", &page_url, returned).await? {
+    let config = match config {
+        Some(text) => ConfigFrom::Text(text),
+        None => ConfigFrom::Url("config.json"),
+    };
+    match prepare(&search, config, &page_url, returned).await? {
         Step::Go(target) => {
             // Without fetching words: boot.js already says "Opening the quick call…".
             if crate::i18n::is_loaded(crate::i18n::language()) {
@@ -166,27 +201,49 @@ pub(crate) enum Step {
     Shown,
 }
 
+/// Where [`prepare`] gets `config.json`'s text.
+pub(crate) enum ConfigFrom<'a> {
+    /// Fetched from this URL.
+    Url(&'a str),
+    /// As the build without `graph` read it, handing over.
+    #[cfg_attr(not(feature = "graph"), allow(dead_code))]
+    Text(String),
+}
+
+/// A sign-in answer the address bar carried (see `graph::take_return`); the build
+/// without `graph` hands those over and never has one.
+#[cfg(feature = "graph")]
+type Returned = graph::Returned;
+#[cfg(not(feature = "graph"))]
+type Returned = handover::Never;
+
 /// Whole seconds since 1970; `Date.now()` is a finite, positive number of ms.
 fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
 
-/// Reads `search`, loads the configuration from `config_url`, resolves the contacts
-/// and decides. Renders the chooser or dry-run report itself; returns where to go.
+/// Reads `search`, loads the configuration (`config`), resolves the contacts and
+/// decides. Renders the chooser or dry-run report itself; returns where to go.
 /// `page_url` is the page's address (the sign-in's redirect URI comes from it);
 /// `returned`, a sign-in answer the address bar carried.
 pub(crate) async fn prepare(
     search: &str,
-    config_url: &str,
+    config: ConfigFrom<'_>,
     page_url: &str,
-    returned: Option<graph::Returned>,
+    returned: Option<Returned>,
 ) -> Result<Step, PageError> {
-    let config_text = fetch::text(config_url).await?;
+    let config_text = match config {
+        ConfigFrom::Url(url) => fetch::text(url).await?,
+        ConfigFrom::Text(text) => text,
+    };
     let config = Config::from_json(&config_text)?;
     use_language(config.language.as_deref());
     let fallback = || config.profile(None).ok().and_then(|p| p.unknown_contact());
+    #[cfg(not(feature = "graph"))]
+    let accepted: Option<handover::Never> = returned.map(|never| match never {});
     // A sign-in answer is checked before anything else is read: a forged or replayed
     // one stops here, and its code never reaches the token endpoint.
+    #[cfg(feature = "graph")]
     let accepted = match (returned, &config.directory) {
         (None, _) => None,
         (Some(r), DirectorySource::Graph(settings)) => Some(
@@ -239,6 +296,12 @@ pub(crate) async fn prepare(
                 .map_err(failed)?;
             (summary, resolve_all(&query.contacts, &directory))
         }
+        #[cfg(not(feature = "graph"))]
+        DirectorySource::Graph(_) => {
+            let _ = accepted;
+            return handover::hand_over(Some(config_text)).await;
+        }
+        #[cfg(feature = "graph")]
         DirectorySource::Graph(settings) => {
             let hint = match &query.user {
                 Some(Contact::Sip(a)) => Some(a.as_str()),

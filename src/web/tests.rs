@@ -8,7 +8,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use web_sys::Element;
 
-use super::{dom, prepare, PageError, Step};
+use super::{dom, prepare, ConfigFrom, PageError, Step};
 use crate::config::{Config, ConfigError};
 use crate::outcome::Choice;
 use crate::Contact;
@@ -67,7 +67,7 @@ fn links() -> Vec<(String, String)> {
 
 async fn go(search: &str) -> Result<Step, PageError> {
     status();
-    prepare(search, &data_url(CONFIG), PAGE, None).await
+    prepare(search, ConfigFrom::Url(&data_url(CONFIG)), PAGE, None).await
 }
 
 #[test]
@@ -182,13 +182,20 @@ async fn errors_carry_a_message_and_a_fallback() {
 
 #[test]
 async fn a_missing_or_broken_config_is_explained() {
-    let Err(e) = prepare("?contactId=sip:a@x.com", "no-such-config.json", PAGE, None).await else {
+    let Err(e) = prepare(
+        "?contactId=sip:a@x.com",
+        ConfigFrom::Url("no-such-config.json"),
+        PAGE,
+        None,
+    )
+    .await
+    else {
         panic!("should fail")
     };
     assert!(e.message.contains("no-such-config.json"), "{}", e.message);
     assert!(e.message.contains("404"), "{}", e.message);
     let bad = data_url(r#"{"itsm_url":"ftp://x","profiles":{"p":{"method":"sso"}}}"#);
-    let Err(e) = prepare("?contactId=sip:a@x.com", &bad, PAGE, None).await else {
+    let Err(e) = prepare("?contactId=sip:a@x.com", ConfigFrom::Url(&bad), PAGE, None).await else {
         panic!("should fail")
     };
     assert!(e.message.contains("itsm_url"), "{}", e.message);
@@ -229,6 +236,7 @@ fn chooser_labels_are_text() {
         .contains("3 more not shown"));
 }
 
+#[cfg(feature = "graph")]
 #[test]
 fn storage_for_the_sign_in() {
     use super::storage;
@@ -247,6 +255,7 @@ fn storage_for_the_sign_in() {
     assert_ne!(a, [0; 32]);
 }
 
+#[cfg(feature = "graph")]
 #[test]
 fn a_sign_in_answer_is_taken_out_of_the_address_bar_and_used_once() {
     use crate::graph::pkce::Pkce;
@@ -291,6 +300,74 @@ fn a_sign_in_answer_is_taken_out_of_the_address_bar_and_used_once() {
         .unwrap()
         .is_none());
     super::storage::replace_query(&before).unwrap();
+}
+
+/// The build without `graph` (every load's) hands a Graph configuration over to
+/// `window.lqcHandOver` with the text it read, once, after the query is read; a
+/// hand-over that fails is an error naming what to copy.
+#[cfg(not(feature = "graph"))]
+#[test]
+async fn without_graph_a_graph_configuration_is_handed_over() {
+    use wasm_bindgen::JsValue;
+    let window = web_sys::window().unwrap();
+    let config = r#"{"itsm_url":"https://ev.example","profiles":{"p":{"method":"sso"}},
+        "directory":{"source":"graph","tenant":"contoso.com","client_id":"11111111-2222-3333-4444-555555555555"}}"#;
+    let calls = js_sys::Array::new();
+    let seen = calls.clone();
+    let stub = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |c: JsValue| {
+        seen.push(&c);
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    });
+    js_sys::Reflect::set(&window, &"lqcHandOver".into(), stub.as_ref()).unwrap();
+    status();
+    let step = prepare(
+        "?contactId=sip:a@x.com",
+        ConfigFrom::Url(&data_url(config)),
+        PAGE,
+        None,
+    )
+    .await;
+    assert!(matches!(step, Ok(Step::Shown)));
+    assert_eq!(calls.length(), 1);
+    assert_eq!(calls.get(0).as_string().as_deref(), Some(config));
+    // A query error is this build's to show: nothing handed over.
+    assert!(prepare(
+        "?contactId=javascript:x",
+        ConfigFrom::Url(&data_url(config)),
+        PAGE,
+        None
+    )
+    .await
+    .is_err());
+    assert_eq!(calls.length(), 1);
+    // Other sources never hand over.
+    assert!(go("?contactId=sip:a@x.com").await.is_ok());
+    assert_eq!(calls.length(), 1);
+    // graph.js missing: the page says what to copy.
+    let failing = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(|_c: JsValue| {
+        js_sys::Promise::reject(
+            &js_sys::Error::new("Failed to fetch dynamically imported module").into(),
+        )
+    });
+    js_sys::Reflect::set(&window, &"lqcHandOver".into(), failing.as_ref()).unwrap();
+    let Err(e) = prepare(
+        "?contactId=sip:a@x.com",
+        ConfigFrom::Url(&data_url(config)),
+        PAGE,
+        None,
+    )
+    .await
+    else {
+        panic!("should fail")
+    };
+    assert!(
+        e.message.contains("graph.js")
+            && e.message
+                .contains("Failed to fetch dynamically imported module"),
+        "{}",
+        e.message
+    );
+    js_sys::Reflect::delete_property(&window, &"lqcHandOver".into()).unwrap();
 }
 
 /// The `childList` mutation records of `#status` (and below) while `f` runs: a live
@@ -489,7 +566,7 @@ async fn config_json_can_choose_french() {
     let french = CONFIG.replacen('{', r#"{"language":"fr","#, 1);
     let step = prepare(
         "?contactId=Contacts=<sip:a@x.com>,<sip:b@x.com>",
-        &data_url(&french),
+        ConfigFrom::Url(&data_url(&french)),
         PAGE,
         None,
     )
@@ -504,7 +581,7 @@ async fn config_json_can_choose_french() {
         .text_content();
     let error = prepare(
         "?contactId=javascript:alert(1)",
-        &data_url(&french),
+        ConfigFrom::Url(&data_url(&french)),
         PAGE,
         None,
     )
@@ -512,7 +589,7 @@ async fn config_json_can_choose_french() {
     // Back to the browser's language (English in the test browser).
     let english = prepare(
         "?contactId=sip:a@x.com&dryrun=1",
-        &data_url(CONFIG),
+        ConfigFrom::Url(&data_url(CONFIG)),
         PAGE,
         None,
     )

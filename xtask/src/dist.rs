@@ -2,10 +2,14 @@
 //! server.
 //!
 //! 1. `cargo build --release --lib --target wasm32-unknown-unknown -p lync-quickcall`
-//!    (only the page's crate: never `--workspace` for wasm);
+//!    (only the page's crate: never `--workspace` for wasm), twice: with
+//!    `--no-default-features`, the module every load runs, and with the default
+//!    features (`graph`: Microsoft Graph's sign-in and lookups, an eighth of the module)
+//!    into `target/wasm-graph/`, the module the first hands Graph configurations over
+//!    to (see `src/web/handover.rs`);
 //! 2. `wasm-bindgen --target web --no-typescript --remove-name-section` into
 //!    `target/wasm-bindgen/` (the name section, only read by debuggers, is a third of
-//!    the module);
+//!    the module; the Graph build is named `lync_quickcall_graph`);
 //! 3. `wasm-opt` ([`WASM_OPT_PASSES`]) on the module, binaryen 132 from npm (see
 //!    [`crate::tools`]), with the features rustc emits enabled. Without `wasm-opt`, when
 //!    it fails, or when its output does not export the same things (see
@@ -13,6 +17,7 @@
 //!    unoptimised module;
 //! 4. esbuild ([`crate::tools::esbuild`]) bundles `www/main.js` with the glue into one
 //!    minified module script (one file and one module to link instead of two), and
+//!    `www/graph.js` with the Graph build's glue (imported by `main.js` only then), and
 //!    minifies `boot.js` (kept ES5; its messages filled in from `locales/`, see
 //!    [`BOOT_MESSAGES`]) and `style.css`; `index.html`'s `<noscript>` gets its message
 //!    in every language;
@@ -27,6 +32,7 @@
 //!   index.html  config.json  web.config  .htaccess (Apache)
 //!   boot-<hash>.js  main-<hash>.js (with the glue)  style-<hash>.css
 //!   lync_quickcall_bg-<hash>.wasm
+//!   graph-<hash>.js  lync_quickcall_graph_bg-<hash>.wasm (Graph sites only)
 //!   locales/en.ftl fr.ftl (the page's words, fetched when it shows some)
 //!   directory/            (copied from www/directory/ when present)
 //! ```
@@ -45,6 +51,9 @@ use crate::wasm;
 /// The page crate's library name, as wasm-bindgen names its output.
 const LIB: &str = "lync_quickcall";
 
+/// The name wasm-bindgen gives the page's Graph build (`--out-name`).
+const GRAPH_LIB: &str = "lync_quickcall_graph";
+
 /// How `wasm-opt` optimises: `-O2` without the pass that inlines after optimising.
 /// Measured on this module (gzip -9, binaryen 132): `-Oz` alone makes it 0.1 KB
 /// *bigger* (inlining makes fewer, larger functions that compress worse), `-Oz
@@ -62,9 +71,10 @@ const WASM_OPT_FEATURES: [&str; 6] = [
 ];
 
 /// Files of `www/` that the page needs; anything else there is reported.
-const WWW_FILES: [&str; 7] = [
+const WWW_FILES: [&str; 8] = [
     "index.html",
     "main.js",
+    "graph.js",
     "boot.js",
     "style.css",
     "config.json",
@@ -94,6 +104,10 @@ pub struct DistFile {
 pub struct Built {
     /// `main.js` bundled with wasm-bindgen's glue, minified.
     pub main: String,
+    /// `graph.js` bundled with the Graph build's glue, minified.
+    pub graph: String,
+    /// The Graph build's module.
+    pub graph_wasm: Vec<u8>,
     /// `boot.js`, minified.
     pub boot: String,
     /// `style.css`, minified.
@@ -114,26 +128,28 @@ pub fn run(out: &Path) -> Result<Dist> {
     Ok(dist)
 }
 
-/// Builds the module and its glue, bundles the glue into `main.js` and minifies the
-/// scripts and the style sheet (esbuild).
-fn build() -> Result<Built> {
-    cmd::run(cmd::cargo().args([
-        "build",
-        "--release",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "-p",
-        "lync-quickcall",
-    ]))?;
-    let wasm = target_dir()
+/// Builds the page's module in `target` (`--no-default-features` without Graph) and
+/// its glue into `out` as `name.js` and `name_bg.wasm`; optimises the module and
+/// returns it.
+fn build_module(target: &Path, features: &[&str], out: &Path, name: &str) -> Result<Vec<u8>> {
+    cmd::run(
+        cmd::cargo()
+            .args([
+                "build",
+                "--release",
+                "--lib",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                "lync-quickcall",
+            ])
+            .args(features)
+            .env("CARGO_TARGET_DIR", target),
+    )?;
+    let wasm = target
         .join(WASM_TARGET)
         .join("release")
         .join(format!("{LIB}.wasm"));
-    let out = target_dir().join("wasm-bindgen");
-    if out.exists() {
-        fs::remove_dir_all(&out).with_context(|| format!("cannot remove {}", out.display()))?;
-    }
     cmd::run(
         Command::new("wasm-bindgen")
             .args([
@@ -141,20 +157,47 @@ fn build() -> Result<Built> {
                 "web",
                 "--no-typescript",
                 "--remove-name-section",
+                "--out-name",
+                name,
             ])
             .arg("--out-dir")
-            .arg(&out)
+            .arg(out)
             .arg(&wasm),
     )?;
-    let bg = out.join(format!("{LIB}_bg.wasm"));
+    let bg = out.join(format!("{name}_bg.wasm"));
     optimise(&bg);
-    let wasm = fs::read(&bg).with_context(|| format!("cannot read {}", bg.display()))?;
-    // main.js imports './lync_quickcall.js': bundle it where the glue is.
+    fs::read(&bg).with_context(|| format!("cannot read {}", bg.display()))
+}
+
+/// Builds both modules and their glue, bundles each glue with its loader (`main.js`,
+/// `graph.js`) and minifies the scripts and the style sheet (esbuild).
+fn build() -> Result<Built> {
+    let out = target_dir().join("wasm-bindgen");
+    if out.exists() {
+        fs::remove_dir_all(&out).with_context(|| format!("cannot remove {}", out.display()))?;
+    }
+    // Each in its own target directory: one feature set replacing the other's library
+    // would rebuild it every time.
+    let wasm = build_module(&target_dir(), &["--no-default-features"], &out, LIB)?;
+    let graph_wasm = build_module(&target_dir().join("wasm-graph"), &[], &out, GRAPH_LIB)?;
+    // main.js imports './lync_quickcall.js', graph.js './lync_quickcall_graph.js':
+    // bundle them where the glue is. main.js loads graph.js only when it hands over.
     let www = project_root().join("www");
-    fs::copy(www.join("main.js"), out.join("main.js"))
-        .with_context(|| format!("cannot copy www/main.js to {}", out.display()))?;
+    for loader in ["main.js", "graph.js"] {
+        fs::copy(www.join(loader), out.join(loader))
+            .with_context(|| format!("cannot copy www/{loader} to {}", out.display()))?;
+    }
     let main = esbuild(
         &out.join("main.js"),
+        &[
+            "--bundle",
+            "--format=esm",
+            "--target=es2020",
+            "--external:./graph.js",
+        ],
+    )?;
+    let graph = esbuild(
+        &out.join("graph.js"),
         &["--bundle", "--format=esm", "--target=es2020"],
     )?;
     // boot.js's messages, in every language of locales/.
@@ -165,6 +208,8 @@ fn build() -> Result<Built> {
     let style = esbuild(&www.join("style.css"), &[])?;
     Ok(Built {
         main,
+        graph,
+        graph_wasm,
         boot,
         style,
         wasm,
@@ -422,11 +467,22 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
 
     let wasm = built.wasm.as_slice();
     let wasm_name = hashed_name(&format!("{LIB}_bg.wasm"), wasm);
-    // main.js names the module (and the glue, as a default for `init()`).
+    // graph.js names the Graph build's module; main.js its module and graph.js.
+    let graph_wasm = built.graph_wasm.as_slice();
+    let graph_wasm_name = hashed_name(&format!("{GRAPH_LIB}_bg.wasm"), graph_wasm);
+    let graph = rewrite(
+        "graph.js (bundled)",
+        &built.graph,
+        &[(&format!("{GRAPH_LIB}_bg.wasm"), &graph_wasm_name)],
+    )?;
+    let graph_name = hashed_name("graph.js", graph.as_bytes());
     let main = rewrite(
         "main.js (bundled)",
         &built.main,
-        &[(&format!("{LIB}_bg.wasm"), &wasm_name)],
+        &[
+            (&format!("{LIB}_bg.wasm"), &wasm_name),
+            ("graph.js", &graph_name),
+        ],
     )?;
     let main_name = hashed_name("main.js", main.as_bytes());
     let (boot, style) = (&built.boot, &built.style);
@@ -453,6 +509,9 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
     put(&boot_name, boot.as_bytes(), true)?;
     put(&main_name, main.as_bytes(), true)?;
     put(&wasm_name, wasm, true)?;
+    // Loaded only by a Graph site, when the first module hands over.
+    put(&graph_name, graph.as_bytes(), false)?;
+    put(&graph_wasm_name, graph_wasm, false)?;
     put("config.json", read("config.json")?.as_bytes(), true)?;
     put("web.config", read("web.config")?.as_bytes(), false)?;
     // The catalogues, fetched by the page only when it shows words (not on a redirect).
@@ -576,7 +635,9 @@ mod tests {
     fn fake_build() -> Built {
         let www = project_root().join("www");
         Built {
-            main: "x=new URL(\"./lync_quickcall_bg.wasm\",import.meta.url);".into(),
+            main: "x=new URL(\"./lync_quickcall_bg.wasm\",import.meta.url);y=()=>import(\"./graph.js\");".into(),
+            graph: "x=new URL(\"./lync_quickcall_graph_bg.wasm\",import.meta.url);".into(),
+            graph_wasm: b"\0asm graph".to_vec(),
             boot: fs::read_to_string(www.join("boot.js")).unwrap(),
             style: fs::read_to_string(www.join("style.css")).unwrap(),
             wasm: b"\0asm".to_vec(),
@@ -794,6 +855,27 @@ mod tests {
         let main_js = fs::read_to_string(out.join(&main.name)).unwrap();
         assert!(main_js.contains(wasm));
         assert!(!main_js.contains("lync_quickcall_bg.wasm"));
+        // The Graph build: named by main.js, hashed, not counted as loaded by every page.
+        let named = |prefix: &str| {
+            dist.files
+                .iter()
+                .find(|f| f.name.starts_with(prefix))
+                .unwrap()
+        };
+        let (graph, graph_wasm) = (named("graph-"), named("lync_quickcall_graph_bg-"));
+        assert!(!graph.loaded_by_page && !graph_wasm.loaded_by_page);
+        assert!(
+            main_js.contains(&format!("\"./{}\"", graph.name)),
+            "{main_js}"
+        );
+        let graph_js = fs::read_to_string(out.join(&graph.name)).unwrap();
+        assert!(graph_js.contains(&graph_wasm.name));
+        for f in [graph, graph_wasm] {
+            let content = fs::read(out.join(&f.name)).unwrap();
+            let (stem, _) = f.name.rsplit_once('-').unwrap();
+            let ext = f.name.rsplit_once('.').unwrap().1;
+            assert_eq!(hashed_name(&format!("{stem}.{ext}"), &content), f.name);
+        }
         // A second run replaces the first; a foreign directory is not deleted.
         write(&out, &project_root().join("www"), &fake_build()).unwrap();
         fs::create_dir_all(tmp.path().join("foreign")).unwrap();

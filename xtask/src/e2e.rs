@@ -670,6 +670,11 @@ fn cases() -> Vec<Case> {
                         modules == want,
                         "{cache}: the module was asked for {modules} times, expected {want}"
                     );
+                    // Without Graph in config.json, the Graph build is never loaded.
+                    ensure!(
+                        !hits.iter().any(|h| h.url.starts_with("/graph-")),
+                        "{cache}: graph.js was loaded for a configuration without Graph"
+                    );
                 }
                 Ok(())
             },

@@ -6,8 +6,9 @@
 //!    merged into a hive by `hivexregedit` and read back;
 //! 3. `cargo test --target wasm32-unknown-unknown -p lync-quickcall`: the same crate's
 //!    tests compiled to WebAssembly and run by `wasm-bindgen-test-runner` (the runner
-//!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver, then in
-//!    headless Firefox ESR, through geckodriver (`GECKODRIVER`);
+//!    set in `.cargo/config.toml`) in headless Chromium, through ChromeDriver (then the
+//!    library's again without default features: the page build without `graph`), then
+//!    in headless Firefox ESR, through geckodriver (`GECKODRIVER`);
 //! 4. `cargo xtask dist` into `target/e2e-dist`;
 //! 5. the end-to-end suite ([`crate::e2e`]) against that build, in headless Chromium,
 //!    then in headless Firefox ESR (`--engine` or `LQC_ENGINES` choose);
@@ -153,16 +154,24 @@ fn wasm_firefox() -> Result<()> {
     cmd::run(&mut test)
 }
 
+/// The crate's tests in headless Chromium: with the default features (the page's
+/// Graph build), then the library's without them (the build every load runs, which
+/// hands Graph configurations over).
 fn wasm() -> Result<()> {
-    let mut test = cmd::cargo();
-    test.args(["test", "--target", WASM_TARGET, "-p", "lync-quickcall"])
-        .env("CHROMEDRIVER", tools::chromedriver_bin())
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
-        // Test binaries without `wasm_bindgen_test_configure!(run_in_browser)` would
-        // otherwise run in Node.js.
-        .env("WASM_BINDGEN_USE_BROWSER", "1")
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", webdriver_json()?);
-    cmd::run(&mut test)
+    let webdriver = webdriver_json()?;
+    for features in [&[][..], &["--no-default-features", "--lib"][..]] {
+        let mut test = cmd::cargo();
+        test.args(["test", "--target", WASM_TARGET, "-p", "lync-quickcall"])
+            .args(features)
+            .env("CHROMEDRIVER", tools::chromedriver_bin())
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+            // Test binaries without `wasm_bindgen_test_configure!(run_in_browser)`
+            // would otherwise run in Node.js.
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver);
+        cmd::run(&mut test)?;
+    }
+    Ok(())
 }
 
 fn e2e_dir() -> PathBuf {

@@ -468,7 +468,17 @@ mod tests {
             refs(&module_references(main)),
             [
                 (Kind::Module, "./lync_quickcall.js"),
+                // Imported only to hand a Graph configuration over; checked all the same.
+                (Kind::Module, "./graph.js"),
                 (Kind::Wasm, "./lync_quickcall_bg.wasm"),
+            ]
+        );
+        let graph = include_str!("../../../www/graph.js");
+        assert_eq!(
+            refs(&module_references(graph)),
+            [
+                (Kind::Module, "./lync_quickcall_graph.js"),
+                (Kind::Wasm, "./lync_quickcall_graph_bg.wasm"),
             ]
         );
         // wasm-bindgen's glue names the module without "./".

@@ -109,13 +109,14 @@ pub fn write_baseline(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The name of the module in a distribution.
+/// The name of the module every load runs in a distribution (not the Graph build's).
 pub fn module_name(dist: &Dist) -> Result<String> {
     dist.files
         .iter()
+        .filter(|f| f.loaded_by_page)
         .map(|f| f.name.clone())
         .find(|n| n.ends_with(".wasm"))
-        .context("the distribution has no .wasm file")
+        .context("the distribution has no .wasm file the page loads")
 }
 
 /// A page to time: where it is served, and the quick call it must lead to.

@@ -286,11 +286,23 @@ pub fn cases() -> Vec<Case> {
             with_graph(s, || {
                 sign_out(s)?;
                 let mark = reset(s);
+                let served = s.site.hits().len();
                 s.open(&format!(
                     "{P}?userId=sip:tech@contoso.com;contactId=Contacts=<sip:jdoe@contoso.com>"
                 ))?;
                 s.landed(mark, JOHN)?;
                 expect_sign_ins(s, (1, 1))?;
+                // The first module handed over to the Graph build, which main.js loaded.
+                let asked: Vec<String> = s.site.hits()[served..]
+                    .iter()
+                    .map(|h| h.url.clone())
+                    .collect();
+                for prefix in ["/graph-", "/lync_quickcall_graph_bg-"] {
+                    ensure!(
+                        asked.iter().any(|u| u.starts_with(prefix)),
+                        "the Graph build ({prefix}...) was never asked for: {asked:?}"
+                    );
+                }
                 let q = &s.entra.authorize_requests()[0].query;
                 let scope = format!("{}/User.Read.All", s.entra.graph_url());
                 let redirect = format!("{}/index.html", s.origin);
