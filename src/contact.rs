@@ -139,6 +139,14 @@ impl std::error::Error for ContactError {}
 /// Escapes control characters so a hostile value can be shown safely in a message.
 pub(crate) fn printable(s: &str) -> String {
     const SHOWN: usize = 120;
+    // Most values are short printable ASCII, which escaping leaves as it is: the page
+    // validates several on every load, and the escaping code then stays uncompiled.
+    if s.len() <= SHOWN
+        && s.bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'\\' | b'\'' | b'"'))
+    {
+        return s.to_string();
+    }
     let mut out: String = s.chars().take(SHOWN).flat_map(char::escape_debug).collect();
     if s.chars().count() > SHOWN {
         out.push('…');
@@ -470,6 +478,39 @@ mod tests {
 
     fn sip(s: &str) -> Contact {
         Contact::Sip(SipAddress(s.to_string()))
+    }
+
+    #[test]
+    fn printable_escapes_exactly_as_escape_debug_does() {
+        let slow = |s: &str| {
+            let mut out: String = s.chars().take(120).flat_map(char::escape_debug).collect();
+            if s.chars().count() > 120 {
+                out.push('…');
+            }
+            out
+        };
+        // Every ASCII character alone, inside a value, and at the length limit.
+        for b in 0u8..128 {
+            let c = char::from(b);
+            for s in [
+                c.to_string(),
+                format!("a{c}b"),
+                format!("{}{c}", "x".repeat(119)),
+            ] {
+                assert_eq!(printable(&s), slow(&s), "{b}");
+            }
+        }
+        for s in [
+            "",
+            "john.doe@contoso.com",
+            "https://ev.example/?a=1&b=2",
+            "é\u{202e}x",
+            &"y".repeat(121),
+        ] {
+            assert_eq!(printable(s), slow(s), "{s}");
+        }
+        assert_eq!(printable("a\nb"), "a\\nb");
+        assert_eq!(printable("it's"), "it\\'s");
     }
 
     fn tel(s: &str) -> Contact {

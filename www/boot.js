@@ -66,6 +66,23 @@
     show(text('error-heading'), text('boot-from-file'));
     return;
   }
+  // Start compiling the WebAssembly module now (index.html preloads it), while main.js
+  // and its glue are still being read: main.js hands the promise to the glue. A server
+  // that sends the module with another type than application/wasm gets the slower way,
+  // as in wasm-bindgen's glue. (`cargo xtask dist` puts the module's hashed name here.)
+  if (!window.lqcStarted && typeof WebAssembly.compileStreaming === 'function' &&
+      typeof fetch === 'function') {
+    window.lqcModule = fetch('lync_quickcall_bg.wasm').then(function (response) {
+      return WebAssembly.compileStreaming(response)['catch'](function (e) {
+        if (response.ok && response.headers.get('Content-Type') !== 'application/wasm') {
+          return response.arrayBuffer().then(function (bytes) {
+            return WebAssembly.compile(bytes);
+          });
+        }
+        throw e;
+      });
+    });
+  }
   var first = status.getElementsByTagName('p')[0];
   if (first && status.getAttribute('data-state') === 'working') {
     first.textContent = text('working-opening-quick-call');

@@ -37,7 +37,8 @@ function fail(error) {
 }
 
 if (typeof WebAssembly === 'object') {
-  init({ module_or_path: new URL('./lync_quickcall_bg.wasm', import.meta.url) })
+  // boot.js has usually started compiling the module already (lqcModule).
+  init({ module_or_path: window.lqcModule || new URL('./lync_quickcall_bg.wasm', import.meta.url) })
     .then(function () { return run(); })
     .catch(fail);
 }

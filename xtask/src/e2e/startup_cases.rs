@@ -81,6 +81,39 @@ pub(super) fn cases() -> Vec<Case> {
                 )
             },
         ),
+        case(
+            "startup: a module served as application/octet-stream still opens the quick call",
+            |s| {
+                // boot.js compiles the module while main.js loads; a server without the
+                // application/wasm type (an IIS without the shipped web.config) gets the
+                // slower way, as with wasm-bindgen's own loader.
+                let wasm = served(s, "lync_quickcall_bg-")?;
+                let body = std::fs::read(s.dist.join(wasm.trim_start_matches('/')))?;
+                let b = s.uncached()?;
+                b.clear_cache()?;
+                s.site.set_override(
+                    &wasm,
+                    Some(Override::Body {
+                        content_type: "application/octet-stream".into(),
+                        body,
+                    }),
+                );
+                let served = s.site.hits().len();
+                let result = (|| {
+                    let mark = s.open_in(b, &format!("{P}?contactId=sip:john.doe@contoso.com"))?;
+                    s.landed_in(b, mark, super::JOHN)?;
+                    let asked = s.site.hits()[served..]
+                        .iter()
+                        .filter(|h| h.url == wasm)
+                        .count();
+                    ensure!(asked >= 1, "the browser did not ask for {wasm} (cached?)");
+                    Ok(())
+                })();
+                s.site.set_override(&wasm, None);
+                b.clear_cache()?;
+                result
+            },
+        ),
         case("startup: a missing module (404) is reported", |s| {
             let wasm = served(s, "lync_quickcall_bg-")?;
             fails_readably(s, &wasm, Override::NotFound, "failed to start")
