@@ -510,8 +510,12 @@ pub fn redirect(dist: &Dist, exported: &Exported) -> Result<Vec<Verdict>> {
         .iter()
         .filter(|f| !f.name.starts_with("directory/"))
     {
-        fs::copy(dist.dir.join(&f.name), site_dir.join(&f.name))
-            .with_context(|| format!("cannot copy {}", f.name))?;
+        // Some are in folders of their own (locales/).
+        let to = site_dir.join(&f.name);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::copy(dist.dir.join(&f.name), &to).with_context(|| format!("cannot copy {}", f.name))?;
     }
     redirect::write_baseline(&site_dir)?;
     fs::rename(export, site_dir.join("directory"))
