@@ -239,8 +239,9 @@ pub(crate) async fn prepare(
     let config = Config::from_json(&config_text)?;
     use_language(config.language.as_deref());
     let fallback = || config.profile(None).ok().and_then(|p| p.unknown_contact());
+    // This build hands sign-in answers over before reading anything: it has none.
     #[cfg(not(feature = "graph"))]
-    let accepted: Option<handover::Never> = returned.map(|never| match never {});
+    let _ = returned;
     // A sign-in answer is checked before anything else is read: a forged or replayed
     // one stops here, and its code never reaches the token endpoint.
     #[cfg(feature = "graph")]
@@ -297,10 +298,7 @@ pub(crate) async fn prepare(
             (summary, resolve_all(&query.contacts, &directory))
         }
         #[cfg(not(feature = "graph"))]
-        DirectorySource::Graph(_) => {
-            let _ = accepted;
-            return handover::hand_over(Some(config_text)).await;
-        }
+        DirectorySource::Graph(_) => return handover::hand_over(Some(config_text)).await,
         #[cfg(feature = "graph")]
         DirectorySource::Graph(settings) => {
             let hint = match &query.user {

@@ -15,6 +15,7 @@ use anyhow::{ensure, Context, Result};
 
 use super::{case, page_state, Case, Suite, P};
 use crate::serve::Override;
+use crate::webdriver::Browser;
 
 /// boot.js waits 8 s for the module to start: an error must be on screen by then.
 const BOUNDED: Duration = Duration::from_secs(12);
@@ -29,16 +30,36 @@ fn served(s: &Suite, prefix: &str) -> Result<String> {
         .with_context(|| format!("the dist has no {prefix}* file"))
 }
 
-/// With `route` answering `answer`, the page shows an error containing `contains`
-/// within [`BOUNDED`], and the mock ITSM receives nothing.
-fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> Result<()> {
-    // The scripts and module have content-hashed names and are cached for good: empty
-    // the cache so that the browser asks for them (and gets the override).
+/// Runs `f` in a browser that asks for every file (with the index of the site's next
+/// hit) while `route` answers `answer`; the override is removed afterwards, and what it
+/// answered emptied from the cache (content-hashed names are cached for good).
+fn with_override(
+    s: &Suite,
+    route: &str,
+    answer: Override,
+    f: impl FnOnce(&Browser, usize) -> Result<()>,
+) -> Result<()> {
     let b = s.uncached()?;
     b.clear_cache()?;
     s.site.set_override(route, Some(answer));
     let served = s.site.hits().len();
-    let result = (|| {
+    let result = f(b, served);
+    s.site.set_override(route, None);
+    b.clear_cache()?;
+    result
+}
+
+/// Fails unless the browser asked for `route` since the site's hit `served`.
+fn asked(s: &Suite, served: usize, route: &str) -> Result<()> {
+    let asked = s.site.hits()[served..].iter().any(|h| h.url == route);
+    ensure!(asked, "the browser did not ask for {route} (cached?)");
+    Ok(())
+}
+
+/// With `route` answering `answer`, the page shows an error containing `contains`
+/// within [`BOUNDED`], and the mock ITSM receives nothing.
+fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> Result<()> {
+    with_override(s, route, answer, |b, served| {
         let mark = s.open_in(b, &format!("{P}?contactId=sip:john.doe@contoso.com"))?;
         let page = b.wait_for(BOUNDED, "an error page", |b| {
             Ok(page_state(b)?.filter(|p| p.state == "error"))
@@ -49,14 +70,8 @@ fn fails_readably(s: &Suite, route: &str, answer: Override, contains: &str) -> R
             page.text.trim()
         );
         ensure!(s.mock.count() == mark, "the mock ITSM received a request");
-        let asked = s.site.hits()[served..].iter().any(|h| h.url == route);
-        ensure!(asked, "the browser did not ask for {route} (cached?)");
-        Ok(())
-    })();
-    s.site.set_override(route, None);
-    // What the override answered may be cached for good (a content-hashed name): gone.
-    b.clear_cache()?;
-    result
+        asked(s, served, route)
+    })
 }
 
 pub(super) fn cases() -> Vec<Case> {
@@ -89,29 +104,15 @@ pub(super) fn cases() -> Vec<Case> {
                 // slower way, as with wasm-bindgen's own loader.
                 let wasm = served(s, "lync_quickcall_bg-")?;
                 let body = std::fs::read(s.dist.join(wasm.trim_start_matches('/')))?;
-                let b = s.uncached()?;
-                b.clear_cache()?;
-                s.site.set_override(
-                    &wasm,
-                    Some(Override::Body {
-                        content_type: "application/octet-stream".into(),
-                        body,
-                    }),
-                );
-                let served = s.site.hits().len();
-                let result = (|| {
+                let answer = Override::Body {
+                    content_type: "application/octet-stream".into(),
+                    body,
+                };
+                with_override(s, &wasm, answer, |b, served| {
                     let mark = s.open_in(b, &format!("{P}?contactId=sip:john.doe@contoso.com"))?;
                     s.landed_in(b, mark, super::JOHN)?;
-                    let asked = s.site.hits()[served..]
-                        .iter()
-                        .filter(|h| h.url == wasm)
-                        .count();
-                    ensure!(asked >= 1, "the browser did not ask for {wasm} (cached?)");
-                    Ok(())
-                })();
-                s.site.set_override(&wasm, None);
-                b.clear_cache()?;
-                result
+                    asked(s, served, &wasm)
+                })
             },
         ),
         case("startup: a missing module (404) is reported", |s| {
