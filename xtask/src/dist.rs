@@ -52,7 +52,7 @@ use crate::wasm;
 const LIB: &str = "lync_quickcall";
 
 /// The name wasm-bindgen gives the page's Graph build (`--out-name`).
-const GRAPH_LIB: &str = "lync_quickcall_graph";
+pub const GRAPH_LIB: &str = "lync_quickcall_graph";
 
 /// How `wasm-opt` optimises: `-O2`, inlining a function called from one place only
 /// when it is at most 30 bytes. Measured on the module without Graph (gzip -9,

@@ -55,10 +55,11 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
     // The Graph build: only a site whose directory is Microsoft Graph loads it, after
     // the first module has read config.json and handed over (src/web/handover.rs).
     let mut graph = 0;
+    let graph_wasm = format!("{}_bg-", crate::dist::GRAPH_LIB);
     for f in dist
         .files
         .iter()
-        .filter(|f| f.name.starts_with("graph-") || f.name.starts_with("lync_quickcall_graph_bg-"))
+        .filter(|f| f.name.starts_with("graph-") || f.name.starts_with(&graph_wasm))
     {
         graph += gzip_len(&std::fs::read(dist.dir.join(&f.name))?)?;
     }
