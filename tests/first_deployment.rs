@@ -102,6 +102,21 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `lync-quickcall export` of the Windows PowerShell 5.1 fixture, signed with `key`,
+/// into `out`.
+fn export_fixture(key: &Path, out: &Path) -> Run {
+    let csv = root().join("tests/fixtures/ad-users-ps51.csv");
+    run(&[
+        "export",
+        "--input",
+        s(&csv),
+        "--key",
+        s(key),
+        "--out",
+        s(out),
+    ])
+}
+
 /// The public key in a config.json's `directory.public_keys`.
 fn public_key_of(config: &Path) -> String {
     let v: serde_json::Value =
@@ -187,17 +202,7 @@ fn init_export_check_from_a_bundle() {
         "would not work",
     ]);
 
-    let csv = root().join("tests/fixtures/ad-users-ps51.csv");
-    let r = run(&[
-        "export",
-        "--input",
-        s(&csv),
-        "--key",
-        s(&key),
-        "--out",
-        s(&out),
-    ])
-    .ok();
+    let r = export_fixture(&key, &out).ok();
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
 
     // After it: OK, and where a contact goes.
@@ -457,17 +462,7 @@ fn export_into_the_page_folder_warns() {
     fake_site(&site);
     let key = tmp.0.join("export.key");
     run(&["keygen", "--out", s(&key)]).ok();
-    let csv = root().join("tests/fixtures/ad-users-ps51.csv");
-    let r = run(&[
-        "export",
-        "--input",
-        s(&csv),
-        "--key",
-        s(&key),
-        "--out",
-        s(&site),
-    ])
-    .ok();
+    let r = export_fixture(&key, &site).ok();
     let right = site.join("directory");
     for w in [
         &format!(
