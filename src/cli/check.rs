@@ -746,9 +746,10 @@ impl Site<'_> {
             ));
             return;
         }
+        let inline = html::inline_elements(html);
         let problems: Vec<rules::PolicyProblem> = policies
             .iter()
-            .filter_map(|(from, p)| rules::judge_policy(*from, p, &page_origin, origins))
+            .filter_map(|(from, p)| rules::judge_policy(*from, p, &page_origin, origins, &inline))
             .collect();
         if problems.is_empty() {
             let wheres: Vec<&str> = policies
@@ -762,6 +763,11 @@ impl Site<'_> {
                 String::new()
             } else {
                 format!(" and {}", origins.join(" "))
+            };
+            let reach = if inline.is_empty() {
+                reach
+            } else {
+                format!("{reach}, and the page's inline script and style by their hash")
             };
             self.push(Check::ok(
                 name,

@@ -70,6 +70,8 @@ fn decode_entities(s: &str) -> String {
 struct Tag {
     name: String,
     attributes: Vec<(String, String)>,
+    /// The raw text of a `<script>` or `<style>` element, up to its end tag.
+    text: Option<String>,
 }
 
 impl Tag {
@@ -153,13 +155,20 @@ fn tags(html: &str) -> Vec<Tag> {
         let name = rest[..name_len].to_ascii_lowercase();
         let (attributes, used) = attributes(&rest[name_len..]);
         rest = &rest[name_len + used..];
+        let mut text = None;
         if name == "script" || name == "style" {
             // Raw text: anything up to the end tag is not markup.
             let close = format!("</{name}");
             let lower = rest.to_ascii_lowercase();
-            rest = lower.find(&close).map_or("", |end| &rest[end..]);
+            let end = lower.find(&close).unwrap_or(rest.len());
+            text = Some(rest[..end].to_string());
+            rest = &rest[end..];
         }
-        out.push(Tag { name, attributes });
+        out.push(Tag {
+            name,
+            attributes,
+            text,
+        });
     }
     out
 }
@@ -224,6 +233,25 @@ pub fn page_references(html: &str) -> Vec<Reference> {
         }
     }
     out
+}
+
+/// The inline scripts (`<script>` without `src`, JavaScript or module) and `<style>`
+/// elements of `html`, in document order: their kind ([`Kind::Script`] or
+/// [`Kind::Style`]) and text, which the Content-Security-Policy must allow by hash.
+pub fn inline_elements(html: &str) -> Vec<(Kind, String)> {
+    tags(html)
+        .into_iter()
+        .filter_map(|tag| {
+            let kind = match tag.name.as_str() {
+                "script" if tag.get("src").is_none() => {
+                    is_javascript_type(tag.get("type").unwrap_or("")).then_some(Kind::Script)?
+                }
+                "style" => Kind::Style,
+                _ => return None,
+            };
+            Some((kind, tag.text?))
+        })
+        .collect()
 }
 
 /// The path part of a reference (without `?query` or `#fragment`).
@@ -392,6 +420,24 @@ mod tests {
 
     fn refs(list: &[Reference]) -> Vec<(Kind, &str)> {
         list.iter().map(|r| (r.kind, r.href.as_str())).collect()
+    }
+
+    #[test]
+    fn inline_scripts_and_styles() {
+        let html = r#"<head><style>p { color: red }</style><script src="a.js"></script>
+            <script type="module">import x from './x.js';</script>
+            <script type="application/json">{"not": "a script"}</script>
+            <!-- <script>commented()</script> --></head>
+            <body><SCRIPT>boot("</p>")</SCRIPT></body>"#;
+        assert_eq!(
+            inline_elements(html),
+            vec![
+                (Kind::Style, "p { color: red }".to_string()),
+                (Kind::Script, "import x from './x.js';".to_string()),
+                (Kind::Script, "boot(\"</p>\")".to_string()),
+            ]
+        );
+        assert_eq!(inline_elements("<p>no script</p>"), vec![]);
     }
 
     #[test]

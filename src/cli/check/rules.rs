@@ -288,6 +288,58 @@ pub fn directive<'a>(policy: &'a str, name: &str) -> Option<Vec<&'a str>> {
     })
 }
 
+/// `'sha256-<base64>'`: the source that allows an inline `<script>` or `<style>` whose
+/// text is exactly `text` (what `cargo xtask dist` puts in the shipped policies).
+pub fn csp_hash(text: &str) -> String {
+    use base64ct::Encoding as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!("'sha256-{}'", base64ct::Base64::encode_string(&digest))
+}
+
+/// Whether `sources` let an inline element with hash `hash` run: the hash itself, or
+/// `'unsafe-inline'` when the sources name no hash or nonce (browsers then ignore it).
+fn allows_inline(sources: &[&str], hash: &str) -> bool {
+    let is_hash_or_nonce = |s: &&str| {
+        let s = s.to_ascii_lowercase();
+        ["'sha256-", "'sha384-", "'sha512-", "'nonce-"]
+            .iter()
+            .any(|p| s.starts_with(p))
+    };
+    sources.contains(&hash)
+        || (!sources.iter().any(is_hash_or_nonce)
+            && sources
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("'unsafe-inline'")))
+}
+
+/// `policy` whose directive `name` allows exactly the inline elements with `hashes`:
+/// other `'sha256-...'` sources there (an earlier version's) dropped, these added.
+fn with_hashes(policy: &str, name: &str, hashes: &[String]) -> String {
+    let pruned: String = policy
+        .split(';')
+        .map(|d| {
+            let mut words = d.split_ascii_whitespace();
+            match words.next() {
+                Some(n) if n.eq_ignore_ascii_case(name) => {
+                    let kept: Vec<&str> = words
+                        .filter(|w| {
+                            !w.to_ascii_lowercase().starts_with("'sha256-")
+                                || hashes.iter().any(|h| h == w)
+                        })
+                        .collect();
+                    format!(" {n} {}", kept.join(" ")).trim_end().to_string()
+                }
+                _ => d.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let pruned = pruned.trim_start().to_string();
+    let refs: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    add_sources(&pruned, name, &refs)
+}
+
 /// The sources that govern `name` (`script-src`, `connect-src`): the directive, else
 /// `default-src`; `None` when neither is set (nothing is restricted).
 fn effective<'a>(policy: &'a str, name: &str) -> Option<Vec<&'a str>> {
@@ -362,9 +414,52 @@ pub fn judge_policy(
     policy: &str,
     page_origin: &str,
     origins: &[String],
+    inline: &[(Kind, String)],
 ) -> Option<PolicyProblem> {
     let mut problems = Vec::new();
     let mut fixed = policy.trim().to_string();
+    for (directive_name, kind, what, effect) in [
+        (
+            "script-src",
+            Kind::Script,
+            "script (boot.js)",
+            "browsers do not run it: the page still opens quick calls, but no longer \
+             explains a browser without WebAssembly or a page that does not start",
+        ),
+        (
+            "style-src",
+            Kind::Style,
+            "style sheet",
+            "browsers ignore it, and the page shows unstyled",
+        ),
+    ] {
+        let hashes: Vec<String> = inline
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, text)| csp_hash(text))
+            .collect();
+        let Some(sources) = effective(policy, directive_name) else {
+            continue;
+        };
+        let missing: Vec<&String> = hashes
+            .iter()
+            .filter(|h| !allows_inline(&sources, h))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        problems.push(format!(
+            "{directive_name} does not allow the page's inline {what} by its hash {}: {effect} \
+             (the hashes change with the page: copy them from the web.config of the version \
+             deployed)",
+            missing
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        fixed = with_hashes(&fixed, directive_name, &hashes);
+    }
     if let Some(scripts) = effective(policy, "script-src") {
         let wasm = scripts.iter().any(|s| {
             s.eq_ignore_ascii_case("'wasm-unsafe-eval'") || s.eq_ignore_ascii_case("'unsafe-eval'")
@@ -628,7 +723,10 @@ mod tests {
             csp::from_html(html).unwrap(),
             csp::from_web_config(web).unwrap(),
         ] {
-            assert_eq!(judge_policy(PolicyFrom::Meta, &policy, ORIGIN, &[]), None);
+            assert_eq!(
+                judge_policy(PolicyFrom::Meta, &policy, ORIGIN, &[], &[]),
+                None
+            );
         }
         // No restriction at all is not a problem for the page.
         assert_eq!(
@@ -636,7 +734,8 @@ mod tests {
                 PolicyFrom::Header,
                 "frame-ancestors 'none'",
                 ORIGIN,
-                &graph()
+                &graph(),
+                &[]
             ),
             None
         );
@@ -646,9 +745,75 @@ mod tests {
                 PolicyFrom::Header,
                 "script-src 'self' 'unsafe-eval'",
                 ORIGIN,
+                &[],
                 &[]
             ),
             None
+        );
+    }
+
+    #[test]
+    fn inline_script_and_style_must_be_allowed_by_hash() {
+        let inline = vec![
+            (Kind::Script, "boot()".to_string()),
+            (Kind::Style, "p{}".to_string()),
+        ];
+        let (script, style) = (csp_hash("boot()"), csp_hash("p{}"));
+        let good = format!(
+            "default-src 'none'; script-src 'self' {script} 'wasm-unsafe-eval'; connect-src 'self'; style-src {style}"
+        );
+        assert_eq!(
+            judge_policy(PolicyFrom::Meta, &good, ORIGIN, &[], &inline),
+            None
+        );
+        // An earlier version's hashes: both refused, and replaced in the fix.
+        let old = "default-src 'none'; script-src 'self' 'sha256-b2xk' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'sha256-b2xk'";
+        let p = judge_policy(PolicyFrom::Header, old, ORIGIN, &[], &inline).unwrap();
+        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
+        assert!(p.problems[0].contains(&script) && p.problems[0].contains("boot.js"));
+        assert!(p.problems[1].contains(&style) && p.problems[1].contains("unstyled"));
+        assert_eq!(
+            p.fixed,
+            format!("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {script}; connect-src 'self'; style-src {style}")
+        );
+        assert_eq!(
+            judge_policy(PolicyFrom::Header, &p.fixed, ORIGIN, &[], &inline),
+            None
+        );
+        // The shipped policy of the sources (no hashes): through default-src too.
+        let p = judge_policy(PolicyFrom::Meta, SHIPPED, ORIGIN, &[], &inline).unwrap();
+        assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
+        let p = judge_policy(PolicyFrom::Meta, "default-src 'none'", ORIGIN, &[], &inline).unwrap();
+        assert!(
+            p.fixed.contains(&format!("style-src 'self' {style}")),
+            "{}",
+            p.fixed
+        );
+        // 'unsafe-inline' allows them, unless the directive also names a hash.
+        let lax = "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'";
+        assert_eq!(
+            judge_policy(PolicyFrom::Meta, lax, ORIGIN, &[], &inline),
+            None
+        );
+        let mixed = format!(
+            "script-src 'self' 'unsafe-inline' 'sha256-b2xk' 'wasm-unsafe-eval'; style-src {style}"
+        );
+        assert!(judge_policy(PolicyFrom::Meta, &mixed, ORIGIN, &[], &inline).is_some());
+        // No restriction on scripts or styles: nothing to allow.
+        assert_eq!(
+            judge_policy(
+                PolicyFrom::Header,
+                "frame-ancestors 'none'",
+                ORIGIN,
+                &[],
+                &inline
+            ),
+            None
+        );
+        // SHA-256("") in base64, as browsers compute it.
+        assert_eq!(
+            csp_hash(""),
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
     }
 
@@ -658,6 +823,7 @@ mod tests {
             PolicyFrom::Header,
             "default-src 'none'; script-src 'self'; connect-src 'self'",
             ORIGIN,
+            &[],
             &[],
         )
         .unwrap();
@@ -672,18 +838,25 @@ mod tests {
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'"
         );
         // Through default-src: both directives are added.
-        let p = judge_policy(PolicyFrom::Meta, "default-src 'none'", ORIGIN, &graph()).unwrap();
+        let p = judge_policy(
+            PolicyFrom::Meta,
+            "default-src 'none'",
+            ORIGIN,
+            &graph(),
+            &[],
+        )
+        .unwrap();
         assert_eq!(p.problems.len(), 3, "{:?}", p.problems);
         assert_eq!(
             p.fixed,
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' https://login.microsoftonline.com https://graph.microsoft.com"
         );
         assert_eq!(
-            judge_policy(PolicyFrom::Meta, &p.fixed, ORIGIN, &graph()),
+            judge_policy(PolicyFrom::Meta, &p.fixed, ORIGIN, &graph(), &[]),
             None
         );
         // Graph's origins missing from the shipped policy.
-        let p = judge_policy(PolicyFrom::Header, SHIPPED, ORIGIN, &graph()).unwrap();
+        let p = judge_policy(PolicyFrom::Header, SHIPPED, ORIGIN, &graph(), &[]).unwrap();
         assert_eq!(p.problems.len(), 1);
         assert!(
             p.problems[0]
@@ -698,6 +871,7 @@ mod tests {
                 PolicyFrom::Header,
                 "script-src 'self' 'wasm-unsafe-eval'; connect-src https://intranet",
                 ORIGIN,
+                &[],
                 &[]
             ),
             None
@@ -706,6 +880,7 @@ mod tests {
             PolicyFrom::Header,
             "script-src 'self' 'wasm-unsafe-eval'; connect-src https://other",
             ORIGIN,
+            &[],
             &[],
         )
         .unwrap();

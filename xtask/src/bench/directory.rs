@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 
-use super::redirect::{self, in_page, ratio, stat, total, Page, Series, LOADS};
+use super::redirect::{self, in_page, ratio, stat, total, Page, Series};
 use super::{ms, Verdict};
 use crate::cmd::{self, thousands, TempDir};
 use crate::directory;
@@ -547,7 +547,8 @@ pub fn redirect(dist: &Dist, exported: &Exported) -> Result<Vec<Verdict>> {
     plain_site.set_config(&none);
     let browser = Browser::start().context("cannot start headless Chromium")?;
     println!(
-        "{LOADS} loads per page and cache state; with the directory on {}, pass-through and baseline on {}, mock ITSM on {}",
+        "{} loads per page and cache state; with the directory on {}, pass-through and baseline on {}, mock ITSM on {}",
+        redirect::loads()?,
         export_site.origin(),
         plain_site.origin(),
         mock.origin()

@@ -30,8 +30,12 @@ use crate::webdriver::Browser;
 use crate::{dist, tools};
 
 /// The trace categories: the DevTools timeline (tasks, parsing, script evaluation),
-/// V8's WebAssembly compilation, and loading.
+/// V8's WebAssembly compilation, and loading; [`CATEGORIES_VAR`] replaces them.
 pub const CATEGORIES: &str = "devtools.timeline,disabled-by-default-devtools.timeline,toplevel,v8,v8.wasm,disabled-by-default-v8.wasm.detailed,loading,blink.user_timing";
+
+/// Replaces [`CATEGORIES`] (comma-separated): fewer categories slow the traced load
+/// less (recording each function V8 compiles costs time of its own).
+pub const CATEGORIES_VAR: &str = "LQC_TRACE_CATEGORIES";
 
 /// Trace events that only say a task ran, left out when naming what it did.
 const GENERIC: [&str; 6] = [
@@ -104,7 +108,8 @@ pub fn run() -> Result<()> {
     let mock = MockItsm::start(0)?;
     let site = StaticServer::start(&dist.dir, 0)?;
     site.set_config(&e2e::config(&mock.origin()));
-    let browser = Browser::start_traced(CATEGORIES).context("cannot start headless Chromium")?;
+    let categories = std::env::var(CATEGORIES_VAR).unwrap_or_else(|_| CATEGORIES.to_string());
+    let browser = Browser::start_traced(&categories).context("cannot start headless Chromium")?;
     browser.set_latency(LATENCY)?;
     let page = redirect::Page {
         label: "lync-quickcall".into(),

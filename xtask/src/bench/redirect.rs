@@ -56,11 +56,26 @@ use anyhow::{bail, ensure, Context, Result};
 use super::{ms, percentile, Verdict};
 use crate::dist::{hashed_name, Dist};
 use crate::e2e;
-use crate::serve::{MockItsm, StaticServer};
+use crate::serve::{MockItsm, Override, StaticServer};
 use crate::webdriver::{Browser, Engine, Options, ENGINES_VAR};
 
-/// Measured loads per page and cache state.
+/// Measured loads per page and cache state, unless [`LOADS_VAR`] says otherwise.
 pub const LOADS: usize = 20;
+
+/// Sets the number of measured loads per page and cache state (default [`LOADS`]):
+/// more narrows the spread when comparing variants ([`VARIANTS_VAR`]).
+pub const LOADS_VAR: &str = "LQC_BENCH_LOADS";
+
+/// The number of measured loads per page and cache state ([`LOADS_VAR`], else [`LOADS`]).
+pub fn loads() -> Result<usize> {
+    match std::env::var(LOADS_VAR) {
+        Err(_) => Ok(LOADS),
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => bail!("{LOADS_VAR}={v}: expected a whole number of loads, at least 1"),
+        },
+    }
+}
 
 /// The budget, warm and cold, with [`LATENCY`]: our median time to redirect at most
 /// this many times the baseline's.
@@ -281,8 +296,9 @@ pub fn measure_in(
     }
     let marks =
         |pages: &[Page]| -> Vec<usize> { pages.iter().map(|p| p.site.hits().len()).collect() };
+    let loads = loads()?;
     let mark = marks(pages);
-    for _ in 0..LOADS {
+    for _ in 0..loads {
         for (s, page) in series.iter_mut().zip(pages) {
             s.warm.push(timed(browser, mock, pages, page)?);
         }
@@ -290,14 +306,14 @@ pub fn measure_in(
     let n = downloads(pages, &mark, wasm);
     println!("warm loads downloaded the module {n} times (cached: expect 0)");
     let mark = marks(pages);
-    for _ in 0..LOADS {
+    for _ in 0..loads {
         for (s, page) in series.iter_mut().zip(pages) {
             cold.clear_cache()?;
             s.cold.push(timed(cold, mock, pages, page)?);
         }
     }
     let n = downloads(pages, &mark, wasm);
-    let expected = LOADS * pages.iter().filter(|p| p.loads_module).count();
+    let expected = loads * pages.iter().filter(|p| p.loads_module).count();
     println!("cold loads downloaded the module {n} times (expect {expected})");
     if n != expected {
         bail!("the cache was not emptied before every cold load ({n} of {expected} downloads)");
@@ -450,12 +466,23 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
     site.set_config(&e2e::config(&mock.origin()));
     let browser = Browser::start().context("cannot start headless Chromium")?;
     println!(
-        "{LOADS} loads per page and cache state; page on {}, mock ITSM on {}",
+        "{} loads per page and cache state; page on {}, mock ITSM on {}",
+        loads()?,
         site.origin(),
         mock.origin()
     );
 
-    let pages = [
+    let variants = variants(&dist.dir)?;
+    for (name, _) in &variants {
+        site.set_override(
+            &format!("/{name}/config.json"),
+            Some(Override::Body {
+                content_type: "application/json".into(),
+                body: e2e::config(&mock.origin()).into_bytes(),
+            }),
+        );
+    }
+    let mut pages = vec![
         Page {
             label: "lync-quickcall".into(),
             site: &site,
@@ -471,6 +498,15 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
             loads_module: false,
         },
     ];
+    for (name, _) in &variants {
+        pages.push(Page {
+            label: name.clone(),
+            site: &site,
+            path: format!("/{name}/index.html{QUERY}"),
+            target: TARGET.into(),
+            loads_module: false,
+        });
+    }
     println!("\n-- on loopback (information: round trips cost nothing here)");
     let series = measure(&browser, &mock, &pages, &wasm)?;
     print(&series);
@@ -484,6 +520,10 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
     let series = measure(&browser, &mock, &pages, &wasm)?;
     print(&series);
     let slow = ratios(&series[0], &series[1]);
+    for variant in &series[2..] {
+        print!("{}: ", variant.page);
+        ratios(variant, &series[1]);
+    }
     for s in &series {
         for (cache, samples) in [("warm", &s.warm), ("cold", &s.cold)] {
             if let Some(last) = samples.last() {
@@ -570,4 +610,31 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
         ),
     ));
     Ok(verdicts)
+}
+
+/// Variants of the page to time beside it, for comparing a change before making it:
+/// `LQC_BENCH_VARIANTS`, a list of folders (separated as `PATH` is), each a copy of a
+/// distribution, modified. Each is copied into `dist` under its folder's name and
+/// timed like the page, with the same `config.json`; its ratios to the baseline are
+/// printed after the page's (information only, no budget).
+pub const VARIANTS_VAR: &str = "LQC_BENCH_VARIANTS";
+
+/// The variants [`VARIANTS_VAR`] names, copied into `dist`: (name, folder).
+fn variants(dist: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let Some(list) = std::env::var_os(VARIANTS_VAR) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for from in std::env::split_paths(&list) {
+        let name = from
+            .file_name()
+            .and_then(|n| n.to_str())
+            .with_context(|| format!("{VARIANTS_VAR}: {} has no usable name", from.display()))?
+            .to_string();
+        let to = dist.join(&name);
+        crate::cmd::copy_dir(&from, &to)
+            .with_context(|| format!("{VARIANTS_VAR}: cannot copy {}", from.display()))?;
+        out.push((name, to));
+    }
+    Ok(out)
 }

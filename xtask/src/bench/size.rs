@@ -1,6 +1,6 @@
 //! Bytes on the wire: every file of the distribution, raw and gzipped (level 9, what a
 //! server with static compression sends), and the total of what the page loads
-//! (`index.html`, style, `boot.js`, `main.js`, glue, module, `config.json`) against the
+//! (`index.html` with its style sheet and `boot.js`, `main.js` with the glue, the module, `config.json`) against the
 //! budget; what a Microsoft Graph site loads on top (the Graph build) as information.
 
 use std::io::Write;
