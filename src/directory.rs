@@ -140,46 +140,13 @@ impl DirectorySource {
                 ));
             }
         }
+        // Each source's reading in a function of its own, never inlined here: the
+        // browser compiles a WebAssembly function on its first call, so a page without
+        // a directory does not compile the others' (see README: Page size and speed).
         match source {
-            "export" => {
-                let path = export_path(raw.path.as_deref().unwrap_or(DEFAULT_EXPORT_PATH))?;
-                let keys = raw.public_keys.unwrap_or_default();
-                let keys = keys
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| {
-                        k.parse::<PublicKey>().map_err(|e| {
-                            ConfigError::field(
-                                format!("directory.public_keys[{i}]"),
-                                crate::tr!(
-                                    "directory-key-unusable",
-                                    value = printable(k),
-                                    error = e
-                                ),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let keys = TrustedKeys::new(keys).ok_or_else(|| {
-                    ConfigError::field(
-                        "directory.public_keys",
-                        crate::tr!("directory-keys-missing"),
-                    )
-                })?;
-                Ok(DirectorySource::Export { path, keys })
-            }
-            "graph" => Ok(DirectorySource::Graph(GraphSettings::from_raw(RawGraph {
-                tenant: raw.tenant.as_deref(),
-                client_id: raw.client_id.as_deref(),
-                userid_attribute: raw.userid_attribute.as_deref(),
-                match_on: raw.match_on.as_deref(),
-                authority: raw.authority.as_deref(),
-                graph_url: raw.graph_url.as_deref(),
-            })?)),
-            "endpoint" => Ok(DirectorySource::Endpoint(EndpointSettings::from_raw(
-                raw.url.as_deref(),
-                raw.credentials.as_deref(),
-            )?)),
+            "export" => export_source(raw),
+            "graph" => graph_source(raw),
+            "endpoint" => endpoint_source(raw),
             _ => Ok(DirectorySource::None),
         }
     }
@@ -201,6 +168,54 @@ impl DirectorySource {
             DirectorySource::Endpoint(e) => vec![e.origin().ascii_serialization()],
         }
     }
+}
+
+/// The `export` source of `raw`: its folder and trusted keys, checked.
+#[inline(never)]
+fn export_source(raw: RawDirectory) -> Result<DirectorySource, ConfigError> {
+    let path = export_path(raw.path.as_deref().unwrap_or(DEFAULT_EXPORT_PATH))?;
+    let keys = raw.public_keys.unwrap_or_default();
+    let keys = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            k.parse::<PublicKey>().map_err(|e| {
+                ConfigError::field(
+                    format!("directory.public_keys[{i}]"),
+                    crate::tr!("directory-key-unusable", value = printable(k), error = e),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let keys = TrustedKeys::new(keys).ok_or_else(|| {
+        ConfigError::field(
+            "directory.public_keys",
+            crate::tr!("directory-keys-missing"),
+        )
+    })?;
+    Ok(DirectorySource::Export { path, keys })
+}
+
+/// The `graph` source of `raw`, checked.
+#[inline(never)]
+fn graph_source(raw: RawDirectory) -> Result<DirectorySource, ConfigError> {
+    Ok(DirectorySource::Graph(GraphSettings::from_raw(RawGraph {
+        tenant: raw.tenant.as_deref(),
+        client_id: raw.client_id.as_deref(),
+        userid_attribute: raw.userid_attribute.as_deref(),
+        match_on: raw.match_on.as_deref(),
+        authority: raw.authority.as_deref(),
+        graph_url: raw.graph_url.as_deref(),
+    })?))
+}
+
+/// The `endpoint` source of `raw`, checked.
+#[inline(never)]
+fn endpoint_source(raw: RawDirectory) -> Result<DirectorySource, ConfigError> {
+    Ok(DirectorySource::Endpoint(EndpointSettings::from_raw(
+        raw.url.as_deref(),
+        raw.credentials.as_deref(),
+    )?))
 }
 
 /// Validates `directory.path`: a relative path on the page's own site (so the export

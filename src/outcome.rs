@@ -9,9 +9,10 @@
 //!   found (leading to the unknown-contact page); when nobody at all was found, straight
 //!   to the unknown-contact page.
 
-use crate::config::Profile;
+use crate::config::{Config, Profile};
 use crate::contact::Contact;
-use crate::directory::{Directory, Lookup, Person};
+use crate::directory::{Directory, DirectorySource, Lookup, PassThrough, Person};
+use crate::query::PageQuery;
 use crate::target::Target;
 
 /// The most entries the chooser shows (Zammad shows 20, Znuny 10).
@@ -179,6 +180,28 @@ fn unknown(who: &str, fallback: Option<Target>) -> Outcome {
             message: crate::tr!("outcome-unknown-failed", who = who),
             fallback: None,
         },
+    }
+}
+
+/// Where a page link leads at once, when deciding needs nothing to fetch and nothing to
+/// show: contacts in `search` (the page's query), no directory (`"source": "none"`), no
+/// dry run, and [`decide`] going to one place on an origin `config` names. It is what
+/// the whole path (query, profile, [`resolve_all`], [`decide`], [`Config::allows`])
+/// gives in that case, by the same functions; `None` whenever the page has more to do
+/// (a lookup, the chooser, an error to explain, the home page), which the whole path
+/// then does.
+pub fn immediate(search: &str, config: &Config) -> Option<Target> {
+    if !matches!(config.directory, DirectorySource::None) {
+        return None;
+    }
+    let query = PageQuery::parse(search).ok()?;
+    if query.dry_run {
+        return None;
+    }
+    let profile = config.profile(query.profile.as_deref()).ok()?;
+    match decide(profile, &resolve_all(&query.contacts, &PassThrough)) {
+        Outcome::Navigate { target, .. } if config.allows(target.url()) => Some(target),
+        _ => None,
     }
 }
 
@@ -367,5 +390,54 @@ mod tests {
             decide(c.profile(None).unwrap(), &r),
             Outcome::Failed { .. }
         ));
+    }
+
+    #[test]
+    fn immediate_goes_where_the_whole_path_goes() {
+        let config = config();
+        for (search, expected) in [
+            (
+                "?contactId=Contacts=%3Csip:John.Doe@contoso.com%3E",
+                Some("https://ev.example/sso_samlindexlync.php?do_quickcall=1&url_requestor=john.doe%40contoso.com"),
+            ),
+            (
+                "?contactId=sip:a@b.c&profile=tpl",
+                Some("https://itsm.example/c?e=a%40b.c"),
+            ),
+            // Several people: the chooser, shown by the whole path.
+            ("?contactId=Contacts=%3Csip:a@b.c%3E,%3Csip:d@e.f%3E", None),
+            // A dry run, the home page, a profile that does not exist, a broken query.
+            ("?contactId=sip:a@b.c&dryrun=1", None),
+            ("", None),
+            ("?contactId=sip:a@b.c&profile=nope", None),
+            ("?contactId=sip:a@b.c&contactId=sip:d@e.f", None),
+            // A telephone number without a directory: the unknown-contact page.
+            (
+                "?contactId=Contacts=%3Ctel:+33123%3E",
+                Some("https://ev.example/sso_samlindex.php"),
+            ),
+        ] {
+            let got = immediate(search, &config);
+            assert_eq!(got.as_ref().map(Target::as_str), expected, "{search}");
+            // Where it goes, the whole path goes too.
+            if let Some(target) = got {
+                let query = PageQuery::parse(search).unwrap();
+                let profile = config.profile(query.profile.as_deref()).unwrap();
+                match decide(profile, &resolve_all(&query.contacts, &PassThrough)) {
+                    Outcome::Navigate { target: t, .. } => assert_eq!(t, target),
+                    other => panic!("{search}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn immediate_leaves_lookups_to_the_whole_path() {
+        let with_endpoint = Config::from_json(
+            r#"{"itsm_url":"https://ev.example","profiles":{"sso":{"method":"sso"}},
+                "directory":{"source":"endpoint","url":"https://lookup.example/u?sip={contact}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(immediate("?contactId=sip:a@b.c", &with_endpoint), None);
     }
 }

@@ -83,6 +83,33 @@
       });
     });
   }
+  // Read config.json now (index.html preloads it; Chromium answers this request from
+  // the preload), so that it is there when the module starts: main.js hands this
+  // reading to the module (`run`, src/web/mod.rs), which then decides at once instead
+  // of sending the same request itself. The answer's status, type and text, or why there
+  // is none; with the module's time-out for files (src/web/fetch.rs, FILE_TIMEOUT_MS).
+  var CONFIG_TIMEOUT_SECONDS = 10;
+  if (!window.lqcStarted && typeof fetch === 'function' && typeof AbortController === 'function') {
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, CONFIG_TIMEOUT_SECONDS * 1000);
+    window.lqcConfig = fetch('config.json', {
+      cache: 'no-cache', credentials: 'same-origin', signal: abort.signal
+    }).then(function (response) {
+      return response.text().then(function (body) {
+        clearTimeout(timer);
+        return {
+          status: response.status,
+          statusText: response.statusText,
+          type: response.headers.get('Content-Type') || '',
+          text: body
+        };
+      });
+    })['catch'](function (e) {
+      clearTimeout(timer);
+      return e && e.name === 'AbortError' ? { timeout: CONFIG_TIMEOUT_SECONDS }
+        : { error: String(e && e.message ? e.message : e) };
+    });
+  }
   var first = status.getElementsByTagName('p')[0];
   if (first && status.getAttribute('data-state') === 'working') {
     first.textContent = text('working-opening-quick-call');

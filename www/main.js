@@ -37,8 +37,13 @@ function fail(error) {
 }
 
 if (typeof WebAssembly === 'object') {
-  // boot.js has usually started compiling the module already (lqcModule).
+  // boot.js has usually started compiling the module already (lqcModule), and reading
+  // config.json (lqcConfig): the module gets that reading, or nothing (it fetches then).
   init({ module_or_path: window.lqcModule || new URL('./lync_quickcall_bg.wasm', import.meta.url) })
-    .then(function () { return run(); })
+    .then(function () { return window.lqcConfig; })
+    .then(function (read) {
+      window.lqcConfig = undefined;
+      run(read);
+    })
     .catch(fail);
 }

@@ -210,33 +210,87 @@ async fn file_or_missing(
     };
     let started = start(&request).map_err(|e| cannot_load(path, &e))?;
     let (answer, timer) = started.answer().await.map_err(|e| cannot_load(path, &e))?;
-    if matches!(answer.status, 404 | 410) {
-        timer.clear();
-        return Ok(None);
+    let content_type = answer.response.headers().get("Content-Type").ok().flatten();
+    let found = judge(
+        path,
+        answer.status,
+        &answer.response.status_text(),
+        content_type.as_deref(),
+    );
+    match found {
+        Ok(true) => Ok(Some((answer, timer))),
+        Ok(false) => {
+            timer.clear();
+            Ok(None)
+        }
+        Err(e) => {
+            timer.clear();
+            Err(e)
+        }
     }
-    if !answer.response.ok() {
-        timer.clear();
-        return Err(cannot_load(
-            path,
-            &http_status(answer.status, &answer.response.status_text()),
-        ));
+}
+
+/// What an answer for the file `path` says: `Ok(true)`, the file; `Ok(false)`, not
+/// there (404, 410); an error naming the file otherwise: another status than 2xx, or an
+/// HTML page (an IIS custom error page, or a fallback to index.html, answered 200).
+fn judge(
+    path: &str,
+    status: u16,
+    status_text: &str,
+    content_type: Option<&str>,
+) -> Result<bool, String> {
+    if matches!(status, 404 | 410) {
+        return Ok(false);
     }
-    // An IIS custom error page or a fallback to index.html, answered 200.
-    let html = answer
-        .response
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if !(200..300).contains(&status) {
+        return Err(cannot_load(path, &http_status(status, status_text)));
+    }
+    let html =
+        content_type.is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
     if html {
-        timer.clear();
         return Err(cannot_load(
             path,
             &crate::tr!("fetch-html-page", path = path),
         ));
     }
-    Ok(Some((answer, timer)))
+    Ok(true)
+}
+
+/// The file `boot.js` reads before the module starts (see `www/boot.js`).
+pub const READ_BY_BOOT: &str = "config.json";
+
+/// [`READ_BY_BOOT`] as `boot.js` read it, handed over by `main.js`: an object with the
+/// answer's `status`, `statusText`, `type` and `text`, or `timeout` (seconds) or
+/// `error` (a description) when there is no answer. Its text, or the error the module's
+/// own fetch would give ([`text`]); `None` when `read` is not such an object (boot.js did
+/// not read it: then fetch it).
+pub fn read_by_boot(read: &JsValue) -> Option<Result<String, String>> {
+    if !read.is_object() {
+        return None;
+    }
+    let path = READ_BY_BOOT;
+    let field = |name: &str| js_sys::Reflect::get(read, &JsValue::from_str(name)).ok();
+    if let Some(seconds) = field("timeout").and_then(|v| v.as_f64()) {
+        let timeout = crate::tr!("fetch-timeout", seconds = seconds.round() as u32);
+        return Some(Err(cannot_load(path, &timeout)));
+    }
+    if let Some(error) = field("error").and_then(|v| v.as_string()) {
+        return Some(Err(cannot_load(path, &error)));
+    }
+    let status = field("status").and_then(|v| v.as_f64())?;
+    let status = u16::try_from(status as u32).unwrap_or(0);
+    let status_text = field("statusText")
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let content_type = field("type").and_then(|v| v.as_string());
+    let text = field("text").and_then(|v| v.as_string());
+    Some(
+        match judge(path, status, &status_text, content_type.as_deref()) {
+            Ok(true) => text.ok_or_else(|| cannot_read(path, &crate::tr!("fetch-not-text"))),
+            Ok(false) => Err(cannot_load(path, &http_status(404, "Not Found"))),
+            Err(e) => Err(e),
+        },
+    )
 }
 
 /// Fetches a file's bytes with the given cache mode.

@@ -112,10 +112,22 @@ fn install_panic_hook() {
     }));
 }
 
-/// Entry point, called by `main.js` once the module is instantiated.
+/// Entry point, called by `main.js` once the module is instantiated, with
+/// `config.json` as `boot.js` read it (see [`fetch::read_by_boot`]; `undefined` when
+/// boot.js did not). A plain redirect goes at once ([`go_now`]): nothing to wait for,
+/// and no more of the module's code than deciding needs, which the browser compiles on
+/// first use. Anything else (a lookup, the chooser, an error to explain, the home page)
+/// goes on asynchronously.
 #[wasm_bindgen]
-pub async fn run() {
-    start(None).await;
+pub fn run(read: JsValue) {
+    install_panic_hook();
+    let config = match fetch::read_by_boot(&read) {
+        Some(Ok(text)) if go_now(&text) => return,
+        Some(Ok(text)) => ConfigFrom::Text(text),
+        Some(Err(e)) => ConfigFrom::Failed(e),
+        None => ConfigFrom::Url(fetch::READ_BY_BOOT),
+    };
+    wasm_bindgen_futures::spawn_local(finish(config));
 }
 
 /// Entry point of the build with the `graph` feature, called by `graph.js` when the
@@ -125,13 +137,46 @@ pub async fn run() {
 #[cfg(feature = "graph")]
 #[wasm_bindgen(js_name = "runHandedOver")]
 pub async fn run_handed_over(config: Option<String>) {
-    start(config).await;
+    install_panic_hook();
+    finish(match config {
+        Some(text) => ConfigFrom::Text(text),
+        None => ConfigFrom::Url(fetch::READ_BY_BOOT),
+    })
+    .await;
 }
 
-async fn start(config: Option<String>) {
-    install_panic_hook();
+/// A plain redirect, at once: the page's query and `config.json`'s text lead to one
+/// place ([`crate::outcome::immediate`]), and the browser goes there. `false` when
+/// there is more to do, or anything fails: [`finish`] then does all of it, and says
+/// what went wrong.
+fn go_now(config_text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let location = window.location();
+    let (Ok(search), Ok(hash)) = (location.search(), location.hash()) else {
+        return false;
+    };
+    let search = crate::query::with_fragment(&search, &hash);
+    // A sign-in answer is taken out of the address bar first (see `run_page`).
+    if crate::graph::signin::SignInReturn::parse(&search).is_some() {
+        return false;
+    }
+    let Ok(config) = Config::from_json(config_text) else {
+        return false;
+    };
+    match crate::outcome::immediate(&search, &config) {
+        // `replace`, so that Back does not bounce through this page.
+        Some(target) => location.replace(target.as_str()).is_ok(),
+        None => false,
+    }
+}
+
+/// Everything but a plain redirect (see [`run`]): reads the page and `config`, then
+/// navigates, shows what it has to, or explains what is wrong.
+async fn finish(config: ConfigFrom<'static>) {
     // The browser's language until config.json is read, so that even its absence is
-    // explained in the technician's language.
+    // explained in the technician's language. (A plain redirect shows no words.)
     use_language(None);
     if let Err(e) = run_page(config).await {
         ensure_catalogue().await;
@@ -150,7 +195,7 @@ pub fn panic_for_test() {
     }
 }
 
-async fn run_page(config: Option<String>) -> Result<(), PageError> {
+async fn run_page(config: ConfigFrom<'static>) -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
     let search = location.search().map_err(|e| describe(&e))?;
@@ -168,10 +213,6 @@ async fn run_page(config: Option<String>) -> Result<(), PageError> {
         None => None,
     };
     let page_url = location.href().map_err(|e| describe(&e))?;
-    let config = match config {
-        Some(text) => ConfigFrom::Text(text),
-        None => ConfigFrom::Url("config.json"),
-    };
     match prepare(&search, config, &page_url, returned).await? {
         Step::Go(target) => {
             // Without fetching words: boot.js already says "Opening the quick call…".
@@ -205,9 +246,10 @@ pub(crate) enum Step {
 pub(crate) enum ConfigFrom<'a> {
     /// Fetched from this URL.
     Url(&'a str),
-    /// As the build without `graph` read it, handing over.
-    #[cfg_attr(not(feature = "graph"), allow(dead_code))]
+    /// Already read: by `boot.js`, or by the build without `graph`, handing over.
     Text(String),
+    /// `boot.js` could not read it: why, as the module's own fetch would say.
+    Failed(String),
 }
 
 /// A sign-in answer the address bar carried (see `graph::take_return`); the build
@@ -235,6 +277,7 @@ pub(crate) async fn prepare(
     let config_text = match config {
         ConfigFrom::Url(url) => fetch::text(url).await?,
         ConfigFrom::Text(text) => text,
+        ConfigFrom::Failed(e) => return Err(PageError::from(e)),
     };
     let config = Config::from_json(&config_text)?;
     use_language(config.language.as_deref());

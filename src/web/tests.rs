@@ -201,6 +201,73 @@ async fn a_missing_or_broken_config_is_explained() {
     assert!(e.message.contains("itsm_url"), "{}", e.message);
 }
 
+/// What boot.js hands over for config.json, from a JavaScript object literal.
+fn read(js: &str) -> wasm_bindgen::JsValue {
+    js_sys::JSON::parse(js).unwrap()
+}
+
+#[test]
+fn config_json_as_boot_js_read_it() {
+    use super::fetch::read_by_boot;
+    // Not read by boot.js: the module fetches it.
+    assert!(read_by_boot(&wasm_bindgen::JsValue::UNDEFINED).is_none());
+    assert!(read_by_boot(&read("{}")).is_none());
+    let ok = read(r#"{"status":200,"statusText":"OK","type":"application/json","text":"{}"}"#);
+    assert_eq!(read_by_boot(&ok), Some(Ok("{}".to_string())));
+    // The same errors, naming config.json, as the module's own fetch gives.
+    for (answer, expected) in [
+        (
+            r#"{"status":404,"statusText":"Not Found","type":"text/plain","text":""}"#,
+            "404",
+        ),
+        (
+            r#"{"status":410,"statusText":"Gone","type":"","text":""}"#,
+            "404",
+        ),
+        (
+            r#"{"status":500,"statusText":"Internal Server Error","type":"text/plain","text":"x"}"#,
+            "500",
+        ),
+        (
+            r#"{"status":200,"statusText":"OK","type":"text/html; charset=utf-8","text":"<html>"}"#,
+            "HTML",
+        ),
+        (r#"{"timeout":10}"#, "10 s"),
+        (r#"{"error":"Failed to fetch"}"#, "Failed to fetch"),
+    ] {
+        let Some(Err(message)) = read_by_boot(&read(answer)) else {
+            panic!("{answer}: should be an error");
+        };
+        assert!(message.contains("config.json"), "{answer}: {message}");
+        assert!(message.contains(expected), "{answer}: {message}");
+    }
+}
+
+#[test]
+async fn a_config_json_boot_js_could_not_read_is_explained() {
+    let Err(e) = prepare(
+        "?contactId=sip:a@x.com",
+        ConfigFrom::Failed("cannot load config.json: no answer within 10 s".into()),
+        PAGE,
+        None,
+    )
+    .await
+    else {
+        panic!("should fail")
+    };
+    assert!(e.message.contains("10 s"), "{}", e.message);
+    // Already read: decided from its text, as if fetched.
+    match go_text("?contactId=sip:a@x.com").await {
+        Ok(Step::Go(t)) => assert!(t.as_str().starts_with("https://ev.example/"), "{t}"),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => panic!("{}", e.message),
+    }
+}
+
+async fn go_text(search: &str) -> Result<Step, PageError> {
+    prepare(search, ConfigFrom::Text(CONFIG.to_string()), PAGE, None).await
+}
+
 #[test]
 fn error_state_is_text_only_with_its_fallback_link() {
     let c = Config::from_json(CONFIG).unwrap();

@@ -926,6 +926,32 @@ mod tests {
     }
 
     #[test]
+    fn boot_js_reads_config_json_with_the_modules_time_out() {
+        // boot.js reads config.json for the module (src/web/fetch.rs, read_by_boot): with
+        // the time-out the module gives files.
+        let root = project_root();
+        let boot = fs::read_to_string(root.join("www/boot.js")).unwrap();
+        let fetch = fs::read_to_string(root.join("src/web/fetch.rs")).unwrap();
+        let number = |text: &str, key: &str| -> u64 {
+            let at = text.find(key).unwrap() + key.len();
+            text[at..]
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit() || *c == '_')
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(
+            number(&boot, "var CONFIG_TIMEOUT_SECONDS =") * 1000,
+            number(&fetch, "pub const FILE_TIMEOUT_MS: u32 =")
+        );
+        assert!(boot.contains("fetch('config.json', {"));
+        assert!(fetch.contains("pub const READ_BY_BOOT: &str = \"config.json\";"));
+    }
+
+    #[test]
     fn csp_hashes_are_base64_sha256() {
         // SHA-256("") in base64, as browsers compute it for an empty <script></script>.
         assert_eq!(
