@@ -279,20 +279,33 @@ pub(crate) fn no_unknown_fields(fields: &Fields<'_>, known: &[&str]) -> Result<(
 
 /// Parses an absolute `http:`/`https:` URL without credentials, for field `field`.
 pub(crate) fn http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
-    let v = printable(value);
+    // `printable(value)` only in messages: a long link takes its escaping path, which
+    // the page then never compiles on a load that goes well.
     let err = |problem: String| ConfigError::field(field, problem);
     if value.trim() != value || value.is_empty() {
-        return Err(err(crate::tr!("config-url-spaces", value = v)));
+        return Err(err(crate::tr!(
+            "config-url-spaces",
+            value = printable(value)
+        )));
     }
     let url = Url::parse(value).map_err(|e| err(not_absolute(value, &e)))?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(err(crate::tr!("config-url-scheme", value = v)));
+        return Err(err(crate::tr!(
+            "config-url-scheme",
+            value = printable(value)
+        )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(err(crate::tr!("config-url-no-host", value = v)));
+        return Err(err(crate::tr!(
+            "config-url-no-host",
+            value = printable(value)
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(err(crate::tr!("config-url-credentials", value = v)));
+        return Err(err(crate::tr!(
+            "config-url-credentials",
+            value = printable(value)
+        )));
     }
     Ok(url)
 }
@@ -365,7 +378,7 @@ pub(crate) fn base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     if url.path().ends_with('/') {
         return Ok(url);
     }
-    url.with_path(&format!("{}/", url.path()))
+    url.with_path(&[url.path(), "/"].concat())
         .map_err(|e| ConfigError::field(field, not_absolute(value, &e)))
 }
 
@@ -407,7 +420,8 @@ impl Config {
         }
         let mut profiles = Profiles::default();
         for (name, p) in raw.profiles {
-            let at = |f: &str| format!("profiles.{name}.{f}");
+            // Concatenated, not formatted: built on every load, for the fields checked.
+            let at = |f: &str| ["profiles.", &name, ".", f].concat();
             if !valid_profile_name(&name) {
                 return Err(ConfigError::field(
                     format!("profiles.{}", printable(&name)),

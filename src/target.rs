@@ -98,11 +98,15 @@ pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
     // literal replacement and win over it (PHP keeps the last value).
     let disguised = link.query().unwrap_or("").split('&').any(|p| {
         let name = p.split('=').next().unwrap_or("");
-        name != FIELD6 && percent_encoding::percent_decode_str(name).decode_utf8_lossy() == FIELD6
+        // Without `%`, a name decodes to itself (and decoding is left uncompiled).
+        name != FIELD6
+            && name.contains('%')
+            && percent_encoding::percent_decode_str(name).decode_utf8_lossy() == FIELD6
     });
-    let value = printable(link.as_str());
+    // Only in messages (see `config::http_url`).
+    let value = || printable(link.as_str());
     if disguised {
-        return Err(crate::tr!("target-field6-encoded", value = value));
+        return Err(crate::tr!("target-field6-encoded", value = value()));
     }
     let count = link
         .query()
@@ -112,8 +116,8 @@ pub(crate) fn check_autoconnect_link(link: &Url) -> Result<(), String> {
         .count();
     match count {
         1 => Ok(()),
-        0 => Err(crate::tr!("target-field6-missing", value = value)),
-        _ => Err(crate::tr!("target-field6-repeated", value = value)),
+        0 => Err(crate::tr!("target-field6-missing", value = value())),
+        _ => Err(crate::tr!("target-field6-repeated", value = value())),
     }
 }
 

@@ -1,10 +1,12 @@
 // Starts the WebAssembly module. Browsers without WebAssembly never get here (they
 // either ignore module scripts or boot.js has already explained the problem).
-// `cargo xtask dist` bundles this file with the glue it imports (esbuild).
-import init, { run } from './lync_quickcall.js';
+// `cargo xtask dist` bundles this file with the glue it imports (esbuild), and puts
+// the bundle inline in index.html.
+import init, { run, __panicForTest } from './lync_quickcall.js';
 
-// For the end-to-end suite's panic case, which imports this module again to call it.
-export { __panicForTest } from './lync_quickcall.js';
+// For the end-to-end suite's panic case, which calls the page's own instance (it only
+// shows the panic message).
+window.lqcPanicForTest = __panicForTest;
 
 // The module scripts loaded and run: boot.js stops waiting for them.
 window.lqcStarted = true;

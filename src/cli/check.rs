@@ -306,6 +306,16 @@ impl Site<'_> {
             .into_iter()
             .map(|r| (r, base.clone(), "index.html"))
             .collect();
+        // What the module scripts inline in index.html load (main.js: the module,
+        // graph.js), relative to the page.
+        for (_, js) in html::inline_elements(html)
+            .into_iter()
+            .filter(|(k, _)| *k == Kind::Module)
+        {
+            for r in html::module_references(&js) {
+                queue.push((r, base.clone(), "index.html's module script"));
+            }
+        }
         let mut seen: Vec<Url> = Vec::new();
         let mut loaded = Vec::new();
         let mut wasm = false;

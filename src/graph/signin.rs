@@ -185,6 +185,15 @@ impl SignInReturn {
     /// (it has no `state`, or neither `code` nor `error`).
     pub fn parse(search: &str) -> Option<SignInReturn> {
         let raw = search.strip_prefix('?').unwrap_or(search);
+        // Every page load asks: answer the usual link (no `code` or `error` parameter)
+        // without decoding it. A name without `%` or `+` decodes to itself.
+        let may_be_answer = raw.split('&').any(|p| {
+            let name = p.split('=').next().unwrap_or("");
+            name.contains(['%', '+']) || name == "code" || name == "error"
+        });
+        if !may_be_answer {
+            return None;
+        }
         let (mut code, mut state, mut error, mut description) = (None, None, None, None);
         for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
             let slot = match name.as_ref() {
@@ -587,6 +596,19 @@ mod tests {
     fn returns_are_read() {
         assert_eq!(SignInReturn::parse("?contactId=sip:a@b.c"), None);
         assert_eq!(SignInReturn::parse("?code=abc"), None);
+        // Names are decoded before they are compared, as the identity platform's are.
+        assert!(matches!(
+            SignInReturn::parse("?c%6Fde=a&state=s"),
+            Some(SignInReturn::Code { .. })
+        ));
+        assert!(matches!(
+            SignInReturn::parse("?contactId=sip:a@b.c&error=access_denied"),
+            Some(SignInReturn::Error { .. })
+        ));
+        assert_eq!(
+            SignInReturn::parse("?contactId=Contacts=%3Csip:a@b.c%3E&state=s"),
+            None
+        );
         assert_eq!(
             SignInReturn::parse("?code=a%2Bb&state=s-1&session_state=z"),
             Some(SignInReturn::Code {

@@ -488,7 +488,6 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
             ("graph.js", &graph_name),
         ],
     )?;
-    let main_name = hashed_name("main.js", main.as_bytes());
     // boot.js starts compiling the module (main.js hands the promise to the glue).
     let boot = rewrite(
         "boot.js (minified)",
@@ -499,13 +498,13 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
         &read("index.html")?,
         &catalogues(&www.with_file_name("locales"))?,
     )?;
-    let index = rewrite("www/index.html", &index, &[("main.js", &main_name)])?;
     // A `<link rel="preload">` of the module, should index.html get one.
     let (index, _) = replace_reference(&index, &format!("{LIB}_bg.wasm"), &wasm_name);
-    // The style sheet and boot.js in index.html: two files fewer to wait for (see
-    // `inline`); the three policies allow exactly them, by hash.
+    // The style sheet, boot.js and main.js in index.html: three files fewer to wait for
+    // (see `Inline`); the three policies allow exactly them, by hash.
     let inline = Inline {
         script: boot,
+        module: main,
         style: built.style.clone(),
     };
     let index = inline.put_in(&index)?;
@@ -515,7 +514,6 @@ fn write(out: &Path, www: &Path, built: &Built) -> Result<Dist> {
         inline.allow("www/index.html", &index)?.as_bytes(),
         true,
     )?;
-    put(&main_name, main.as_bytes(), true)?;
     put(&wasm_name, wasm, true)?;
     // Loaded only by a Graph site, when the first module hands over.
     put(&graph_name, graph.as_bytes(), false)?;
@@ -586,28 +584,35 @@ pub fn csp_hash(content: &str) -> String {
     )
 }
 
-/// What `index.html` carries inline instead of loading: `boot.js` and the style sheet.
-/// Measured with `cargo xtask bench` (variants, 30 loads each, 20 ms round trips): the
-/// style sheet inline takes 6-11 ms off a load with an empty cache, boot.js inline 5-9
-/// ms more (the module's compilation starts while index.html is parsed, not once
-/// boot.js has arrived), and a few ms off a warm one (two cache reads fewer). The
-/// Content-Security-Policy keeps its `'self'` for scripts and allows these two by
-/// their hash, never `'unsafe-inline'`.
+/// What `index.html` carries inline instead of loading: `boot.js`, `main.js` (with the
+/// glue) and the style sheet. Measured with `cargo xtask bench` (variants, 30 loads
+/// each, 20 ms round trips): with an emptied cache the style sheet inline takes 6-11 ms
+/// off, boot.js inline 5-9 ms more (the module's compilation starts while index.html
+/// is parsed, not once boot.js has arrived), main.js inline 5 ms more; with a warm
+/// cache main.js inline takes 7 ms off (its read from the cache was on the way to the
+/// module's start), the other two a few. The Content-Security-Policy keeps `'self'` for
+/// scripts (graph.js) and allows these by their hash, never `'unsafe-inline'`.
 struct Inline {
     /// `boot.js`, minified, with its messages and the module's name.
     script: String,
+    /// `main.js` bundled with the glue, minified, naming the module and graph.js.
+    module: String,
     /// `style.css`, minified.
     style: String,
 }
 
 impl Inline {
-    /// `index` with `<link rel="stylesheet" href="style.css">` and
-    /// `<script src="boot.js"></script>` replaced by the elements themselves.
+    /// `index` with `<link rel="stylesheet" href="style.css">`,
+    /// `<script src="boot.js"></script>` and `<script type="module" src="main.js">`
+    /// replaced by the elements themselves, and main.js's `modulepreload` gone.
     fn put_in(&self, index: &str) -> Result<String> {
         const LINK: &str = r#"<link rel="stylesheet" href="style.css">"#;
         const SCRIPT: &str = r#"<script src="boot.js"></script>"#;
+        const MODULE: &str = r#"<script type="module" src="main.js"></script>"#;
+        const PRELOAD: &str = "<link rel=\"modulepreload\" href=\"main.js\">\n";
         for (what, text, end) in [
             ("boot.js", &self.script, "</script"),
+            ("main.js", &self.module, "</script"),
             ("style.css", &self.style, "</style"),
         ] {
             let lower = text.to_ascii_lowercase();
@@ -617,24 +622,34 @@ impl Inline {
                 );
             }
         }
-        for tag in [LINK, SCRIPT] {
+        for tag in [LINK, SCRIPT, MODULE] {
             if index.matches(tag).count() != 1 {
                 bail!("www/index.html no longer has {tag} once: update xtask/src/dist.rs");
             }
         }
         Ok(index
+            .replace(PRELOAD, "")
             .replace(LINK, &format!("<style>{}</style>", self.style))
-            .replace(SCRIPT, &format!("<script>{}</script>", self.script)))
+            .replace(SCRIPT, &format!("<script>{}</script>", self.script))
+            .replace(
+                MODULE,
+                &format!("<script type=\"module\">{}</script>", self.module),
+            ))
     }
 
     /// `text` (a file with a Content-Security-Policy) allowing the inline elements:
-    /// `script-src 'self'` gets boot.js's hash, `style-src 'self'` becomes the style's.
+    /// `script-src 'self'` gets boot.js's and main.js's hashes, `style-src 'self'`
+    /// becomes the style's.
     fn allow(&self, file: &str, text: &str) -> Result<String> {
         let mut out = text.to_string();
         for (from, to) in [
             (
                 "script-src 'self'",
-                format!("script-src 'self' {}", csp_hash(&self.script)),
+                format!(
+                    "script-src 'self' {} {}",
+                    csp_hash(&self.script),
+                    csp_hash(&self.module)
+                ),
             ),
             (
                 "style-src 'self'",
@@ -777,14 +792,14 @@ mod tests {
 
     #[test]
     fn an_upgrade_never_mixes_old_and_new_files() {
-        // Dropping a new dist over an old one: index.html is revalidated, and every file
-        // it loads, directly or through main.js and the glue, has a content-hashed name,
-        // so an old script can never be served with a new module or the other way round.
+        // Dropping a new dist over an old one: index.html (with main.js and the glue
+        // inline) is revalidated, and every file it loads has a content-hashed name, so
+        // an old script can never be served with a new module or the other way round.
         let tmp = cmd::TempDir::new("dist-upgrade").unwrap();
         let out = tmp.path().join("dist");
         write(&out, &project_root().join("www"), &fake_build()).unwrap();
         let mut checked = 0;
-        for page in ["index.html", "main"] {
+        for page in ["index.html"] {
             let name = fs::read_dir(&out)
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -808,7 +823,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked >= 5, "only {checked} references found");
+        assert!(checked >= 3, "only {checked} references found");
     }
 
     fn is_hashed(name: &str) -> bool {
@@ -917,7 +932,10 @@ mod tests {
         // in (see `Inline::allow`) left as `'sha256-…'`.
         let readme = fs::read_to_string(project_root().join("README.md")).unwrap();
         let shown = header
-            .replace("script-src 'self'", "script-src 'self' 'sha256-…'")
+            .replace(
+                "script-src 'self'",
+                "script-src 'self' 'sha256-…' 'sha256-…'",
+            )
             .replace("style-src 'self'", "style-src 'sha256-…'");
         assert!(
             readme.contains(&format!("add_header Content-Security-Policy \"{shown}\"")),
@@ -961,35 +979,44 @@ mod tests {
     }
 
     #[test]
-    fn boot_js_and_the_style_sheet_are_inline_and_allowed_by_hash() {
+    fn boot_main_and_the_style_sheet_are_inline_and_allowed_by_hash() {
         let tmp = cmd::TempDir::new("dist-inline").unwrap();
         let out = tmp.path().join("dist");
         let built = fake_build();
         let dist = write(&out, &project_root().join("www"), &built).unwrap();
-        let boot = built.boot.replace(
-            "lync_quickcall_bg.wasm",
-            &dist
-                .files
+        let named = |prefix: &str| {
+            dist.files
                 .iter()
-                .find(|f| f.name.starts_with("lync_quickcall_bg-"))
+                .find(|f| f.name.starts_with(prefix))
                 .unwrap()
-                .name,
-        );
+                .name
+                .clone()
+        };
+        let wasm = named("lync_quickcall_bg-");
+        let boot = built.boot.replace("lync_quickcall_bg.wasm", &wasm);
+        let main = built
+            .main
+            .replace("lync_quickcall_bg.wasm", &wasm)
+            .replace("./graph.js", &format!("./{}", named("graph-")));
         let index = fs::read_to_string(out.join("index.html")).unwrap();
         assert!(index.contains(&format!("<script>{boot}</script>")));
+        assert!(index.contains(&format!("<script type=\"module\">{main}</script>")));
         assert!(index.contains(&format!("<style>{}</style>", built.style)));
-        assert!(!index.contains("style.css") && !index.contains("boot.js\""));
-        assert!(!dist
-            .files
-            .iter()
-            .any(|f| f.name.starts_with("boot") || f.name.starts_with("style")));
+        for gone in ["style.css", "boot.js\"", "\"main.js\"", "modulepreload"] {
+            assert!(!index.contains(gone), "{gone}");
+        }
+        assert!(!dist.files.iter().any(|f| f.name.starts_with("boot")
+            || f.name.starts_with("style")
+            || f.name.starts_with("main")));
         // boot.js still comes after the module script, to see its `error` event.
         assert!(index.find("type=\"module\"").unwrap() < index.find("<script>").unwrap());
-        let (script, style) = (csp_hash(&boot), csp_hash(&built.style));
+        let (script, module, style) = (csp_hash(&boot), csp_hash(&main), csp_hash(&built.style));
         for name in ["index.html", "web.config", ".htaccess"] {
             let text = fs::read_to_string(out.join(name)).unwrap();
             assert!(
-                text.contains(&format!("script-src 'self' {script} 'wasm-unsafe-eval'")),
+                text.contains(&format!(
+                    "script-src 'self' {script} {module} 'wasm-unsafe-eval'"
+                )),
                 "{name}"
             );
             assert!(text.contains(&format!("style-src {style};")), "{name}");
@@ -998,11 +1025,13 @@ mod tests {
         // What cannot be put inline is refused, not broken.
         let inline = Inline {
             script: "a='</SCRIPT>'".into(),
+            module: String::new(),
             style: String::new(),
         };
         assert!(inline.put_in(&index).is_err());
         let inline = Inline {
             script: String::new(),
+            module: String::new(),
             style: String::new(),
         };
         assert!(inline.put_in("<html></html>").is_err());
@@ -1031,16 +1060,10 @@ mod tests {
             .find(|f| f.name.starts_with("lync_quickcall_bg-"))
             .unwrap()
             .name;
-        let main = dist
-            .files
-            .iter()
-            .find(|f| f.name.starts_with("main-"))
-            .unwrap();
-        assert!(index.contains(&main.name));
+        // main.js, inline, names the module.
         assert!(index.contains(wasm), "{index}");
-        let main_js = fs::read_to_string(out.join(&main.name)).unwrap();
-        assert!(main_js.contains(wasm));
-        assert!(!main_js.contains("lync_quickcall_bg.wasm"));
+        assert!(!index.contains("lync_quickcall_bg.wasm"));
+        let main_js = index.clone();
         // The Graph build: named by main.js, hashed, not counted as loaded by every page.
         let named = |prefix: &str| {
             dist.files

@@ -236,15 +236,21 @@ pub fn page_references(html: &str) -> Vec<Reference> {
 }
 
 /// The inline scripts (`<script>` without `src`, JavaScript or module) and `<style>`
-/// elements of `html`, in document order: their kind ([`Kind::Script`] or
-/// [`Kind::Style`]) and text, which the Content-Security-Policy must allow by hash.
+/// elements of `html`, in document order: their kind ([`Kind::Script`],
+/// [`Kind::Module`] or [`Kind::Style`]) and text, which the Content-Security-Policy
+/// must allow by hash, and where a module names the files it loads.
 pub fn inline_elements(html: &str) -> Vec<(Kind, String)> {
     tags(html)
         .into_iter()
         .filter_map(|tag| {
             let kind = match tag.name.as_str() {
                 "script" if tag.get("src").is_none() => {
-                    is_javascript_type(tag.get("type").unwrap_or("")).then_some(Kind::Script)?
+                    let t = tag.get("type").unwrap_or("");
+                    if t.trim().eq_ignore_ascii_case("module") {
+                        Kind::Module
+                    } else {
+                        is_javascript_type(t).then_some(Kind::Script)?
+                    }
                 }
                 "style" => Kind::Style,
                 _ => return None,
@@ -433,7 +439,7 @@ mod tests {
             inline_elements(html),
             vec![
                 (Kind::Style, "p { color: red }".to_string()),
-                (Kind::Script, "import x from './x.js';".to_string()),
+                (Kind::Module, "import x from './x.js';".to_string()),
                 (Kind::Script, "boot(\"</p>\")".to_string()),
             ]
         );

@@ -418,24 +418,23 @@ pub fn judge_policy(
 ) -> Option<PolicyProblem> {
     let mut problems = Vec::new();
     let mut fixed = policy.trim().to_string();
-    for (directive_name, kind, what, effect) in [
+    for (directive_name, kinds, what, effect) in [
         (
             "script-src",
-            Kind::Script,
-            "script (boot.js)",
-            "browsers do not run it: the page still opens quick calls, but no longer \
-             explains a browser without WebAssembly or a page that does not start",
+            &[Kind::Script, Kind::Module][..],
+            "scripts",
+            "browsers do not run them, and the page stays on \"Opening the quick call…\"",
         ),
         (
             "style-src",
-            Kind::Style,
+            &[Kind::Style][..],
             "style sheet",
             "browsers ignore it, and the page shows unstyled",
         ),
     ] {
         let hashes: Vec<String> = inline
             .iter()
-            .filter(|(k, _)| *k == kind)
+            .filter(|(k, _)| kinds.contains(k))
             .map(|(_, text)| csp_hash(text))
             .collect();
         let Some(sources) = effective(policy, directive_name) else {
@@ -770,7 +769,7 @@ mod tests {
         let old = "default-src 'none'; script-src 'self' 'sha256-b2xk' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'sha256-b2xk'";
         let p = judge_policy(PolicyFrom::Header, old, ORIGIN, &[], &inline).unwrap();
         assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
-        assert!(p.problems[0].contains(&script) && p.problems[0].contains("boot.js"));
+        assert!(p.problems[0].contains(&script) && p.problems[0].contains("scripts"));
         assert!(p.problems[1].contains(&style) && p.problems[1].contains("unstyled"));
         assert_eq!(
             p.fixed,

@@ -56,7 +56,7 @@ use anyhow::{bail, ensure, Context, Result};
 use super::{ms, percentile, Verdict};
 use crate::dist::{hashed_name, Dist};
 use crate::e2e;
-use crate::serve::{MockItsm, Override, StaticServer};
+use crate::serve::{MockItsm, StaticServer};
 use crate::webdriver::{Browser, Engine, Options, ENGINES_VAR};
 
 /// Measured loads per page and cache state, unless [`LOADS_VAR`] says otherwise.
@@ -472,16 +472,16 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
         mock.origin()
     );
 
-    let variants = variants(&dist.dir)?;
-    for (name, _) in &variants {
-        site.set_override(
-            &format!("/{name}/config.json"),
-            Some(Override::Body {
-                content_type: "application/json".into(),
-                body: e2e::config(&mock.origin()).into_bytes(),
-            }),
-        );
-    }
+    // Each variant on a server of its own, which sends the headers of its own
+    // web.config (the Content-Security-Policy names the hashes of its inline scripts).
+    let variants: Vec<(String, StaticServer)> = variants()?
+        .into_iter()
+        .map(|(name, dir)| {
+            let server = StaticServer::start(&dir, 0)?;
+            server.set_config(&e2e::config(&mock.origin()));
+            Ok((name, server))
+        })
+        .collect::<Result<_>>()?;
     let mut pages = vec![
         Page {
             label: "lync-quickcall".into(),
@@ -498,13 +498,13 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
             loads_module: false,
         },
     ];
-    for (name, _) in &variants {
+    for (name, server) in &variants {
         pages.push(Page {
             label: name.clone(),
-            site: &site,
-            path: format!("/{name}/index.html{QUERY}"),
+            site: server,
+            path: format!("/index.html{QUERY}"),
             target: TARGET.into(),
-            loads_module: false,
+            loads_module: true,
         });
     }
     println!("\n-- on loopback (information: round trips cost nothing here)");
@@ -614,27 +614,30 @@ pub fn run(dist: &Dist) -> Result<Vec<Verdict>> {
 
 /// Variants of the page to time beside it, for comparing a change before making it:
 /// `LQC_BENCH_VARIANTS`, a list of folders (separated as `PATH` is), each a copy of a
-/// distribution, modified. Each is copied into `dist` under its folder's name and
-/// timed like the page, with the same `config.json`; its ratios to the baseline are
-/// printed after the page's (information only, no budget).
+/// distribution, modified. Each is served by a server of its own (with the headers of
+/// its own `web.config`, so that its policy allows its own inline scripts) with the
+/// same `config.json`, and timed like the page; its ratios to the baseline are printed
+/// after the page's (information only, no budget).
 pub const VARIANTS_VAR: &str = "LQC_BENCH_VARIANTS";
 
-/// The variants [`VARIANTS_VAR`] names, copied into `dist`: (name, folder).
-fn variants(dist: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+/// The variants [`VARIANTS_VAR`] names: (name, folder).
+fn variants() -> Result<Vec<(String, std::path::PathBuf)>> {
     let Some(list) = std::env::var_os(VARIANTS_VAR) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for from in std::env::split_paths(&list) {
-        let name = from
+    for dir in std::env::split_paths(&list) {
+        let name = dir
             .file_name()
             .and_then(|n| n.to_str())
-            .with_context(|| format!("{VARIANTS_VAR}: {} has no usable name", from.display()))?
+            .with_context(|| format!("{VARIANTS_VAR}: {} has no usable name", dir.display()))?
             .to_string();
-        let to = dist.join(&name);
-        crate::cmd::copy_dir(&from, &to)
-            .with_context(|| format!("{VARIANTS_VAR}: cannot copy {}", from.display()))?;
-        out.push((name, to));
+        ensure!(
+            dir.join("index.html").is_file(),
+            "{VARIANTS_VAR}: {} has no index.html (a copy of a built dist is expected)",
+            dir.display()
+        );
+        out.push((name, dir));
     }
     Ok(out)
 }
