@@ -66,8 +66,8 @@
     show(text('error-heading'), text('boot-from-file'));
     return;
   }
-  // Start compiling the WebAssembly module now (index.html preloads it), while main.js
-  // and its glue are still being read: main.js hands the promise to the glue. A server
+  // Start compiling the WebAssembly module now (index.html preloads it), before the
+  // module script runs: main.js hands the promise to the glue. A server
   // that sends the module with another type than application/wasm gets the slower way,
   // as in wasm-bindgen's glue. (`cargo xtask dist` puts the module's hashed name here.)
   if (!window.lqcStarted && typeof WebAssembly.compileStreaming === 'function' &&
