@@ -14,7 +14,6 @@ noscript = This page needs JavaScript. Ask your administrator to allow scripts f
 boot-no-wasm-heading = This browser cannot open the quick call
 boot-no-wasm = It does not support WebAssembly (Internet Explorer, or a browser with WebAssembly turned off). Open this link in Microsoft Edge, Chrome or Firefox, or ask your administrator to make one of them the default browser.
 boot-from-file = This page was opened from a file (file://), and browsers do not run its scripts from disk. Open it from the web server it is deployed on (for example https://intranet/quickcall/), or run `cargo xtask demo` to try it.
-boot-script-failed = The page's script { $file } could not be loaded: it is missing from the server (HTTP 404) or served with a type other than JavaScript. Run `lync-quickcall check` with this page's address to see which.
 boot-not-started = The page did not start within { $seconds } seconds: a script or the WebAssembly module is missing, served with the wrong type (IIS: use the web.config shipped with the page), or blocked by a proxy. Run `lync-quickcall check` with this page's address to see which.
 boot-start-failed = The page failed to start: { $detail }
 handover-failed = The page's Microsoft Graph part (graph.js and its WebAssembly module, beside index.html) could not be loaded: { $detail }. Copy every file of the page's folder to the server, then run `lync-quickcall check` with this page's address.

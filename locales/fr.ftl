@@ -13,7 +13,6 @@ noscript = Cette page a besoin de JavaScript. Demandez à votre administrateur d
 boot-no-wasm-heading = Ce navigateur ne peut pas ouvrir l’appel rapide
 boot-no-wasm = Il ne prend pas en charge WebAssembly (Internet Explorer, ou un navigateur où WebAssembly est désactivé). Ouvrez ce lien dans Microsoft Edge, Chrome ou Firefox, ou demandez à votre administrateur d’en faire le navigateur par défaut.
 boot-from-file = Cette page a été ouverte depuis un fichier (file://) et les navigateurs n’exécutent pas ses scripts depuis le disque. Ouvrez-la depuis le serveur web où elle est déployée (par exemple https://intranet/quickcall/), ou lancez `cargo xtask demo` pour l’essayer.
-boot-script-failed = Le script { $file } de la page n’a pas pu être chargé : il manque sur le serveur (HTTP 404) ou il est servi avec un autre type que JavaScript. Lancez `lync-quickcall check` avec l’adresse de cette page pour savoir lequel.
 boot-not-started = La page n’a pas démarré en { $seconds } secondes : un script ou le module WebAssembly manque, est servi avec un mauvais type (IIS : utilisez le web.config livré avec la page) ou est bloqué par un proxy. Lancez `lync-quickcall check` avec l’adresse de cette page pour savoir lequel.
 boot-start-failed = La page n’a pas pu démarrer : { $detail }
 handover-failed = La partie Microsoft Graph de la page (graph.js et son module WebAssembly, à côté d’index.html) n’a pas pu être chargée : { $detail }. Copiez tous les fichiers du dossier de la page sur le serveur, puis lancez `lync-quickcall check` avec l’adresse de cette page.

@@ -1,10 +1,10 @@
 /* ES5 bootstrap: runs in every browser, including Internet Explorer 11, before the
    module. It puts the page's first words in the browser's language and makes sure the
    page never stays on "Opening…": without WebAssembly (the module scripts then never
-   start), opened from disk, a module script that cannot be loaded, or one that does not
-   start within STARTUP_SECONDS, it says what is wrong. `lqcText` and `lqcFail` also
-   serve main.js, should the module fail to start. It must come after the module's
-   <script> in index.html, to see its `error` event. */
+   start), opened from disk, or a module script that does not start within
+   STARTUP_SECONDS (blocked by a Content-Security-Policy with an earlier version's
+   hash, say: `cargo xtask dist` puts main.js inline in index.html), it says what is
+   wrong. `lqcText` and `lqcFail` also serve main.js, should the module fail to start. */
 (function () {
   'use strict';
   // The messages boot.js and main.js show, by language, from locales/*.ftl:
@@ -114,25 +114,10 @@
   if (first && status.getAttribute('data-state') === 'working') {
     first.textContent = text('working-opening-quick-call');
   }
-  // The module script, when it cannot be loaded (a 404, a type other than JavaScript),
-  // fires `error`; main.js sets `lqcStarted` as soon as it runs. Neither within the
-  // time: something else stopped it.
-  var stillWorking = function () {
-    return !window.lqcStarted && status.getAttribute('data-state') === 'working';
-  };
-  var scripts = document.getElementsByTagName('script');
-  for (var i = 0; i < scripts.length; i++) {
-    if (scripts[i].type === 'module') {
-      scripts[i].addEventListener('error', function (e) {
-        if (stillWorking()) {
-          var src = (e.target && e.target.getAttribute('src')) || '';
-          show(text('error-heading'), text('boot-script-failed', src));
-        }
-      });
-    }
-  }
+  // main.js sets `lqcStarted` as soon as it runs: not within the time, something
+  // stopped it.
   setTimeout(function () {
-    if (stillWorking()) {
+    if (!window.lqcStarted && status.getAttribute('data-state') === 'working') {
       show(text('error-heading'), text('boot-not-started', STARTUP_SECONDS));
     }
   }, STARTUP_SECONDS * 1000);

@@ -192,11 +192,16 @@ fn http_status(status: u16, text: &str) -> String {
     crate::tr!("fetch-http-status", status = status, text = text)
 }
 
+/// `cannot load {path}: the web server answered HTTP 404 Not Found` (for 410 too).
+fn not_found(path: &str) -> String {
+    cannot_load(path, &http_status(404, "Not Found"))
+}
+
 /// Fetches a file beside the page: its bytes, or why not (naming the file).
 async fn file(path: &str, cache: RequestCache) -> Result<(Answer, Timer), String> {
     file_or_missing(path, cache)
         .await?
-        .ok_or_else(|| cannot_load(path, &http_status(404, "Not Found")))
+        .ok_or_else(|| not_found(path))
 }
 
 /// Like [`file`], but `None` when the server says the file is not there (404, 410).
@@ -287,7 +292,7 @@ pub fn read_by_boot(read: &JsValue) -> Option<Result<String, String>> {
     Some(
         match judge(path, status, &status_text, content_type.as_deref()) {
             Ok(true) => text.ok_or_else(|| cannot_read(path, &crate::tr!("fetch-not-text"))),
-            Ok(false) => Err(cannot_load(path, &http_status(404, "Not Found"))),
+            Ok(false) => Err(not_found(path)),
             Err(e) => Err(e),
         },
     )

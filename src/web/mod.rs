@@ -145,6 +145,14 @@ pub async fn run_handed_over(config: Option<String>) {
     .await;
 }
 
+/// The page's query string, its fragment joined back (a `#` in a raw address cut the
+/// contact list).
+fn page_query(location: &web_sys::Location) -> Result<String, String> {
+    let search = location.search().map_err(|e| describe(&e))?;
+    let hash = location.hash().map_err(|e| describe(&e))?;
+    Ok(crate::query::with_fragment(&search, &hash))
+}
+
 /// A plain redirect, at once: the page's query and `config.json`'s text lead to one
 /// place ([`crate::outcome::immediate`]), and the browser goes there. `false` when
 /// there is more to do, or anything fails: [`finish`] then does all of it, and says
@@ -154,10 +162,9 @@ fn go_now(config_text: &str) -> bool {
         return false;
     };
     let location = window.location();
-    let (Ok(search), Ok(hash)) = (location.search(), location.hash()) else {
+    let Ok(search) = page_query(&location) else {
         return false;
     };
-    let search = crate::query::with_fragment(&search, &hash);
     // A sign-in answer is taken out of the address bar first (see `run_page`).
     if crate::graph::signin::SignInReturn::parse(&search).is_some() {
         return false;
@@ -198,10 +205,7 @@ pub fn panic_for_test() {
 async fn run_page(config: ConfigFrom<'static>) -> Result<(), PageError> {
     let window = web_sys::window().ok_or("no window")?;
     let location = window.location();
-    let search = location.search().map_err(|e| describe(&e))?;
-    // A `#` in a raw address cut the contact list: join the fragment back.
-    let hash = location.hash().map_err(|e| describe(&e))?;
-    let search = crate::query::with_fragment(&search, &hash);
+    let search = page_query(&location)?;
     // A sign-in answer: out of the address bar and history before anything else.
     #[cfg(feature = "graph")]
     let returned = graph::take_return(&search)?;
