@@ -181,6 +181,22 @@ impl std::fmt::Display for Engine {
     }
 }
 
+/// Chromium's start-up tracing (`--trace-startup`): the browser records a trace of
+/// `categories` (comma-separated, as in `chrome://tracing`) from its start for
+/// `seconds`, then writes it to `file` as JSON (the Trace Event Format the DevTools
+/// Performance panel opens). Unlike ChromeDriver's performance log, which stops and
+/// restarts tracing around every command and loses the events of renderers that do
+/// not answer in time, it records one uninterrupted trace of every process.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The trace categories.
+    pub categories: String,
+    /// Where the browser writes the trace when it ends.
+    pub file: PathBuf,
+    /// How long the trace lasts from the browser's start.
+    pub seconds: u64,
+}
+
 /// How a session's browser differs from the default one.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -189,9 +205,8 @@ pub struct Options {
     /// `Accept-Language`: the language, then its primary subtag; the
     /// `intl.accept_languages` preference of both engines).
     pub language: Option<String>,
-    /// Chromium only: the performance log also records a trace of these categories
-    /// (comma-separated, as in `chrome://tracing`), read by [`Browser::performance_log`].
-    pub trace: Option<String>,
+    /// Chromium only: the browser traces itself from its start (see [`Trace`]).
+    pub trace: Option<Trace>,
     /// WebAssembly turned off: no `WebAssembly` object (Firefox's
     /// `javascript.options.wasm`; Chromium's V8 in `--jitless` mode).
     pub no_wasm: bool,
@@ -261,12 +276,10 @@ impl Browser {
         Browser::launch(Engine::Chromium, &Options::default())
     }
 
-    /// Starts a Chromium session whose performance log also records a trace of
-    /// `categories` (comma-separated, as in `chrome://tracing`), read by
-    /// [`Browser::performance_log`].
-    pub fn start_traced(categories: &str) -> Result<Browser> {
+    /// Starts a Chromium session that traces itself as `trace` says.
+    pub fn start_traced(trace: Trace) -> Result<Browser> {
         let options = Options {
-            trace: Some(categories.to_string()),
+            trace: Some(trace),
             ..Options::default()
         };
         Browser::launch(Engine::Chromium, &options)
@@ -275,7 +288,7 @@ impl Browser {
     /// Starts the driver of `engine` and a headless session as `options` say.
     pub fn launch(engine: Engine, options: &Options) -> Result<Browser> {
         if engine == Engine::Firefox && options.trace.is_some() {
-            bail!("a traced session needs Chromium's performance log");
+            bail!("a traced session needs Chromium's start-up tracing");
         }
         let scratch = TempDir::new("webdriver")?;
         let port = free_port()?;
@@ -376,6 +389,14 @@ impl Browser {
             // WebAssembly; `--noexpose-wasm` no longer hides it from pages.
             args.push("--js-flags=--jitless".into());
         }
+        if let Some(trace) = &options.trace {
+            args.extend([
+                format!("--trace-startup={}", trace.categories),
+                format!("--trace-startup-file={}", trace.file.display()),
+                "--trace-startup-format=json".to_string(),
+                format!("--trace-startup-duration={}", trace.seconds),
+            ]);
+        }
         let mut always = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
@@ -387,14 +408,6 @@ impl Browser {
         if let Some(language) = &options.language {
             always["goog:chromeOptions"]["prefs"] =
                 json!({ "intl.accept_languages": accept_languages(language) });
-        }
-        if let Some(categories) = &options.trace {
-            always["goog:loggingPrefs"] = json!({ "performance": "ALL" });
-            always["goog:chromeOptions"]["perfLoggingPrefs"] = json!({
-                "enableNetwork": true,
-                "enablePage": true,
-                "traceCategories": categories,
-            });
         }
         always
     }
@@ -595,29 +608,6 @@ impl Browser {
             }),
         )
         .map(drop)
-    }
-
-    /// The DevTools messages logged since the last call (`POST /se/log`, type
-    /// `performance`): network and page events and, for a session from
-    /// [`Browser::start_traced`], `Tracing.dataCollected` batches of trace events
-    /// (Chromium only).
-    pub fn performance_log(&self) -> Result<Vec<Value>> {
-        if self.engine != Engine::Chromium {
-            return Err(chromium_only("the performance log"));
-        }
-        let v = self.post("/se/log", json!({ "type": "performance" }))?;
-        let entries = v
-            .as_array()
-            .ok_or_else(|| anyhow!("POST /se/log: not a list: {v}"))?;
-        entries
-            .iter()
-            .map(|e| {
-                let text = e.get("message").and_then(Value::as_str).unwrap_or("{}");
-                let outer: Value = serde_json::from_str(text)
-                    .with_context(|| format!("POST /se/log: not JSON: {text}"))?;
-                Ok(outer.get("message").cloned().unwrap_or(Value::Null))
-            })
-            .collect()
     }
 
     /// Empties the HTTP cache, for cold-cache measurements: in Chromium through the

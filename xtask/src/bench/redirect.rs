@@ -220,8 +220,16 @@ fn time_one(browser: &Browser, mock: &MockItsm, page: &Page) -> Result<Sample> {
     })
 }
 
-/// How many times `name` was served with 200 by the pages' servers since `marks`.
+/// How many times the module `name` (of any build: a variant's has another hash) was
+/// served with 200 by the pages' servers since `marks`.
 fn downloads(pages: &[Page], marks: &[usize], name: &str) -> usize {
+    let stem = name.rsplit_once('-').map_or(name, |(stem, _)| stem);
+    let is_module = |path: &str| {
+        path.strip_prefix('/')
+            .and_then(|p| p.strip_prefix(stem))
+            .and_then(|p| p.strip_prefix('-'))
+            .is_some_and(|hash| hash.ends_with(".wasm") && !hash.contains(['/', '-']))
+    };
     let mut counted: Vec<String> = Vec::new();
     let mut n = 0;
     for (page, &mark) in pages.iter().zip(marks) {
@@ -232,7 +240,7 @@ fn downloads(pages: &[Page], marks: &[usize], name: &str) -> usize {
         counted.push(origin);
         n += page.site.hits()[mark..]
             .iter()
-            .filter(|h| h.status == 200 && h.url.split('?').next() == Some(&format!("/{name}")))
+            .filter(|h| h.status == 200 && h.url.split('?').next().is_some_and(is_module))
             .count();
     }
     n

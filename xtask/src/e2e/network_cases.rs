@@ -897,5 +897,67 @@ pub fn cases() -> Vec<Case> {
                 result
             })
         }),
+        // A plain redirect leaves before 0.4 s and lays no text out; a slower load
+        // says it is working from then on (www/style.css).
+        case("the working state shows after 0.4 s, not before", |s| {
+            with_endpoint(s, "omit", || {
+                s.lookup.set_fault(LookupFault::Slow(Duration::from_secs(3)));
+                let result = (|| {
+                    let mark = reset(s);
+                    s.open(&format!("{P}?contactId=sip:jdoe@contoso.com"))?;
+                    // The style sheet's animation, paused and set to its start and to
+                    // just past its delay: whether #status shows then, whatever the time
+                    // now. Hidden: no box (Chromium animates `display`), or a box with
+                    // nothing painted or laid out in it (Firefox, which does not).
+                    let v = s.browser.execute(
+                        "const s = document.getElementById('status');
+                         const a = s.getAnimations().find(a => a.animationName === 'lqc-show');
+                         if (!a) return [s.dataset.state, 'no lqc-show animation', ''];
+                         const shown = () => {
+                             const c = getComputedStyle(s);
+                             if (c.display === 'none') return 'no box';
+                             return c.visibility + ', content ' + c.contentVisibility;
+                         };
+                         a.pause();
+                         a.currentTime = 0;
+                         const before = shown();
+                         a.currentTime = 450;
+                         const after = shown();
+                         a.play();
+                         return [s.dataset.state, before, after];",
+                        &[],
+                    )?;
+                    let at = |i: usize| v.get(i).and_then(Value::as_str).unwrap_or("");
+                    ensure!(at(0) == "working", "the page is '{}', not working", at(0));
+                    ensure!(
+                        matches!(at(1), "no box" | "hidden, content hidden")
+                            && at(2) == "visible, content visible",
+                        "#status at first: {}; after 0.45 s: {}",
+                        at(1),
+                        at(2)
+                    );
+                    // And in real time, while the lookup is still on its way.
+                    s.browser.wait_for(
+                        Duration::from_secs(2),
+                        "the working state to show",
+                        |b| {
+                            let v = b.execute(
+                                "const s = document.getElementById('status');
+                                 const c = getComputedStyle(s);
+                                 return s.dataset.state === 'working'
+                                     && c.display === 'block' && c.visibility === 'visible'
+                                     && c.contentVisibility === 'visible'
+                                     && s.textContent.includes('Opening the quick call');",
+                                &[],
+                            )?;
+                            Ok(v.as_bool().filter(|shown| *shown))
+                        },
+                    )?;
+                    s.landed(mark, JOHN)
+                })();
+                s.lookup.set_fault(LookupFault::None);
+                result
+            })
+        }),
     ]
 }
