@@ -77,6 +77,18 @@ fn with_faults(s: &Suite, faults: Faults, check: impl FnOnce() -> Result<()>) ->
     result
 }
 
+/// Runs `check` with the lookup endpoint answering as `fault` says, then well again.
+fn with_lookup_fault(
+    s: &Suite,
+    fault: LookupFault,
+    check: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    s.lookup.set_fault(fault);
+    let result = check();
+    s.lookup.set_fault(LookupFault::None);
+    result
+}
+
 /// Runs `check` in a new tab, then closes it and comes back.
 fn in_new_tab(s: &Suite, check: impl FnOnce() -> Result<()>) -> Result<()> {
     let home = s.browser.window()?;
@@ -263,8 +275,7 @@ fn endpoint_refused(
 ) -> Case {
     case(format!("endpoint: {name}"), move |s| {
         with_endpoint(s, "omit", || {
-            s.lookup.set_fault(fault());
-            let result = (|| {
+            with_lookup_fault(s, fault(), || {
                 let mark = reset(s);
                 s.open(&format!("{P}?contactId=sip:jdoe@contoso.com"))?;
                 let page = s.stayed(mark, "error")?;
@@ -272,9 +283,7 @@ fn endpoint_refused(
                 mentions(message(&page), parts)?;
                 ensure!(s.lookup.requests().len() == 1, "not one lookup");
                 Ok(())
-            })();
-            s.lookup.set_fault(LookupFault::None);
-            result
+            })
         })
     })
 }
@@ -875,8 +884,7 @@ pub fn cases() -> Vec<Case> {
         ),
         case("endpoint: no answer within the time-out", |s| {
             with_endpoint(s, "omit", || {
-                s.lookup.set_fault(LookupFault::Slow(Duration::from_secs(12)));
-                let result = (|| {
+                with_lookup_fault(s, LookupFault::Slow(Duration::from_secs(12)), || {
                     let mark = reset(s);
                     s.open(&format!("{P}?contactId=sip:jdoe@contoso.com"))?;
                     let started = Instant::now();
@@ -892,17 +900,14 @@ pub fn cases() -> Vec<Case> {
                         bail!("the error came after {took:?}, before the time-out");
                     }
                     Ok(())
-                })();
-                s.lookup.set_fault(LookupFault::None);
-                result
+                })
             })
         }),
         // A plain redirect leaves before 0.4 s and lays no text out; a slower load
         // says it is working from then on (www/style.css).
         case("the working state shows after 0.4 s, not before", |s| {
             with_endpoint(s, "omit", || {
-                s.lookup.set_fault(LookupFault::Slow(Duration::from_secs(3)));
-                let result = (|| {
+                with_lookup_fault(s, LookupFault::Slow(Duration::from_secs(3)), || {
                     let mark = reset(s);
                     s.open(&format!("{P}?contactId=sip:jdoe@contoso.com"))?;
                     // The style sheet's animation, paused and set to its start and to
@@ -954,9 +959,7 @@ pub fn cases() -> Vec<Case> {
                         },
                     )?;
                     s.landed(mark, JOHN)
-                })();
-                s.lookup.set_fault(LookupFault::None);
-                result
+                })
             })
         }),
     ]
