@@ -8,7 +8,7 @@
 //! cargo xtask test               every test: native, wasm in Chromium, end-to-end
 //! cargo xtask e2e [--engine E]   only the end-to-end suite (after a dist build)
 //! cargo xtask bench [--only S]   size and time-to-redirect budgets
-//! cargo xtask profile            where the time of one warm load goes (a trace)
+//! cargo xtask profile            where one warm load's time goes, beside the baseline's
 //! cargo xtask fuzz [--seconds N] every cargo-fuzz target for N seconds (default 60)
 //! cargo xtask release            the bundle: page, Windows and Linux tools, zip
 //! ```
@@ -55,9 +55,10 @@ commands:
                      firefox runs one (or the variable LQC_ENGINES, also for test)
   bench [--only S]   check the size and time-to-redirect budgets; --only runs some
                      sections: size, redirect, directory (comma-separated)
-  profile            trace one warm load of the page in Chromium (requests, main-
-                     thread tasks, WebAssembly compilation): a summary, and a trace
-                     file for the DevTools Performance panel or ui.perfetto.dev
+  profile            trace one warm load of the page and one of the baseline in
+                     Chromium (requests, main-thread milestones and tasks,
+                     WebAssembly compilation): a summary of each, and a trace file
+                     for the DevTools Performance panel or ui.perfetto.dev
   fuzz [--seconds N] run every cargo-fuzz target of fuzz/ for N seconds (default 60),
                      one after another; installs the pinned nightly and cargo-fuzz
   release            build target/release-bundle/lync-quickcall-<version>/ and its
