@@ -304,20 +304,20 @@ pub fn cases() -> Vec<Case> {
                     "focused {focused}, expected the first link"
                 );
                 s.browser.press(&[keys::ARROW_DOWN, keys::ENTER])?;
-                s.landed(mark, SECOND)
+                s.followed(mark, SECOND)
             },
         ),
         case("keyboard: 2 opens the second person", |s| {
             let mark = s.open(&format!("{P}{THREE}"))?;
             s.stayed(mark, "choose")?;
             s.browser.press(&["2"])?;
-            s.landed(mark, SECOND)
+            s.followed(mark, SECOND)
         }),
         case("keyboard: ArrowUp wraps to the last person", |s| {
             let mark = s.open(&format!("{P}{THREE}"))?;
             s.stayed(mark, "choose")?;
             s.browser.press(&[keys::ARROW_UP, keys::ENTER])?;
-            s.landed(
+            s.followed(
                 mark,
                 "/sso_samlindexlync.php?do_quickcall=1&url_requestor=c%40contoso.com",
             )
